@@ -1,0 +1,1 @@
+"""cnnlesson: an executable lesson on the design of a convolutional neural network."""
