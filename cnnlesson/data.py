@@ -1,0 +1,241 @@
+"""CIFAR-10, loaded the way the lesson loads it, or from a local copy.
+
+The lesson calls ``keras.datasets.cifar10.load_data()``, which downloads the
+official archive once and caches it.  Machines without a network can point the
+environment variable ``CNNLESSON_CIFAR10_DIR`` at a copy laid out like the
+official ``cifar-10-batches-py`` folder; the copy is then read with a pickle
+reader that refuses anything but plain arrays, lists and strings, so a
+tampered file cannot run code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from pathlib import Path
+
+import numpy as np
+
+CIFAR10_DIR_VARIABLE = "CNNLESSON_CIFAR10_DIR"
+
+CIFAR10_CLASSES = (
+    "airplane", "automobile", "bird", "cat", "deer",
+    "dog", "frog", "horse", "ship", "truck",
+)
+"""The ten class names, indexed by label."""
+
+TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
+TEST_BATCH = "test_batch"
+IMAGES_PER_BATCH = 10_000
+
+
+class DatasetError(RuntimeError):
+    """CIFAR-10 could not be loaded; the message says which file and what to do."""
+
+
+# Only what a CIFAR-10 batch pickle needs to rebuild: numpy arrays and bytes.
+_ALLOWED_GLOBALS = {
+    ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy", "ndarray"),
+    ("numpy", "dtype"),
+    ("_codecs", "encode"),
+}
+
+
+class _ArraysOnlyUnpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        if (module, name) in _ALLOWED_GLOBALS:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
+
+
+def _read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Read one batch file as (images NHWC uint8, labels uint8 of shape (N, 1))."""
+    if not path.is_file():
+        raise DatasetError(
+            f"CIFAR-10 batch file {path} is missing. The folder named by "
+            f"{CIFAR10_DIR_VARIABLE} must hold all of {', '.join(TRAIN_BATCHES)} "
+            f"and {TEST_BATCH}; write it again from a complete copy."
+        )
+    try:
+        with path.open("rb") as handle:
+            record = _ArraysOnlyUnpickler(handle, encoding="bytes").load()
+        data = np.asarray(record[b"data"], dtype=np.uint8)
+        labels = np.asarray(record[b"labels"], dtype=np.uint8)
+        images = data.reshape(len(data), 3, 32, 32).transpose(0, 2, 3, 1)
+    except Exception as error:  # any failure here means the file is not a valid batch
+        raise DatasetError(
+            f"CIFAR-10 batch file {path} is truncated or corrupt ({error}). "
+            "Replace it with an intact copy."
+        ) from error
+    if len(images) != len(labels):
+        raise DatasetError(
+            f"CIFAR-10 batch file {path} is corrupt: {len(images)} images but "
+            f"{len(labels)} labels."
+        )
+    return np.ascontiguousarray(images), labels.reshape(-1, 1)
+
+
+def local_cifar10_dir() -> Path | None:
+    """The ``cifar-10-batches-py`` folder named by ``CNNLESSON_CIFAR10_DIR``, if set.
+
+    The variable may name the folder itself or the folder that holds it.
+
+    Returns
+    -------
+    pathlib.Path or None
+        ``None`` when the variable is unset or empty.
+
+    Raises
+    ------
+    DatasetError
+        When the variable names a folder that does not exist.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ.pop("CNNLESSON_CIFAR10_DIR", None) and None
+    >>> local_cifar10_dir() is None
+    True
+    """
+    value = os.environ.get(CIFAR10_DIR_VARIABLE, "").strip()
+    if not value:
+        return None
+    folder = Path(value).expanduser()
+    if not folder.is_dir():
+        raise DatasetError(
+            f"{CIFAR10_DIR_VARIABLE}={value} does not name an existing folder. "
+            "Point it at the folder that holds cifar-10-batches-py/, or unset it "
+            "to download CIFAR-10 with Keras."
+        )
+    if (folder / "cifar-10-batches-py").is_dir():
+        folder = folder / "cifar-10-batches-py"
+    return folder
+
+
+def cifar10_source() -> str:
+    """Say where :func:`load_cifar10` takes CIFAR-10 from, in words the site prints.
+
+    Returns
+    -------
+    str
+        ``"local copy at ..."`` when ``CNNLESSON_CIFAR10_DIR`` is set, else
+        ``"official download (keras.datasets.cifar10)"``.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ.pop("CNNLESSON_CIFAR10_DIR", None) and None
+    >>> cifar10_source()
+    'official download (keras.datasets.cifar10)'
+    """
+    folder = local_cifar10_dir()
+    if folder is None:
+        return "official download (keras.datasets.cifar10)"
+    return f"local copy at {folder} ({CIFAR10_DIR_VARIABLE})"
+
+
+def _load_local(folder: Path):
+    train = [_read_batch(folder / name) for name in TRAIN_BATCHES]
+    x_test, y_test = _read_batch(folder / TEST_BATCH)
+    x_train = np.concatenate([images for images, _ in train])
+    y_train = np.concatenate([labels for _, labels in train])
+    return (x_train, y_train), (x_test, y_test)
+
+
+def _load_official():
+    import keras
+
+    try:
+        return keras.datasets.cifar10.load_data()
+    except Exception as error:
+        raise DatasetError(
+            f"CIFAR-10 could not be downloaded ({type(error).__name__}: {error}). "
+            f"Without a network, set {CIFAR10_DIR_VARIABLE} to a local copy: the "
+            "folder that holds cifar-10-batches-py/ from the official "
+            "cifar-10-python.tar.gz."
+        ) from None
+
+
+def load_cifar10(subset: int | None = None):
+    """Load CIFAR-10 exactly as ``keras.datasets.cifar10.load_data()`` returns it.
+
+    Parameters
+    ----------
+    subset : int, optional
+        Keep only the first ``subset`` images of each split, for quick runs.
+
+    Returns
+    -------
+    tuple
+        ``((x_train, y_train), (x_test, y_test))``: uint8 images of shape
+        ``(N, 32, 32, 3)`` and uint8 labels of shape ``(N, 1)``; N is 50,000
+        and 10,000 without ``subset``.  :func:`cifar10_source` says where
+        they came from.
+
+    Raises
+    ------
+    DatasetError
+        When the data cannot be downloaded or the local copy is incomplete or
+        corrupt; the message names the file and the fix.
+    ValueError
+        When ``subset`` is not a positive integer.
+
+    Examples
+    --------
+    >>> (x_train, y_train), (x_test, y_test) = load_cifar10(subset=8)  # doctest: +SKIP
+    >>> x_train.shape, y_train.shape, x_train.dtype  # doctest: +SKIP
+    ((8, 32, 32, 3), (8, 1), dtype('uint8'))
+    """
+    if subset is not None and (isinstance(subset, bool) or not isinstance(subset, int)
+                               or subset <= 0):
+        raise ValueError(f"subset must be a positive integer or None, got {subset!r}")
+    folder = local_cifar10_dir()
+    (x_train, y_train), (x_test, y_test) = (
+        _load_official() if folder is None else _load_local(folder)
+    )
+    if subset is not None:
+        x_train, y_train = x_train[:subset], y_train[:subset]
+        x_test, y_test = x_test[:subset], y_test[:subset]
+    return (x_train, y_train), (x_test, y_test)
+
+
+def scale_images(images: np.ndarray) -> np.ndarray:
+    """Scale uint8 pixels to float32 in [0, 1], as the lesson does with ``/ 255.0``.
+
+    Parameters
+    ----------
+    images : numpy.ndarray
+        Pixels in 0..255.
+
+    Returns
+    -------
+    numpy.ndarray
+        Float32 array of the same shape.
+
+    Examples
+    --------
+    >>> scale_images(np.array([0, 51, 255], dtype=np.uint8))
+    array([0. , 0.2, 1. ], dtype=float32)
+    """
+    return np.asarray(images, dtype=np.float32) / np.float32(255.0)
+
+
+def fingerprint(*arrays: np.ndarray) -> str:
+    """A short hash of arrays' shapes, types and bytes, used in training cache keys.
+
+    Examples
+    --------
+    >>> fingerprint(np.zeros(3)) == fingerprint(np.zeros(3))
+    True
+    >>> fingerprint(np.zeros(3)) == fingerprint(np.ones(3))
+    False
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.shape}{array.dtype}".encode())
+        digest.update(array.data)
+    return digest.hexdigest()
