@@ -320,3 +320,154 @@ def dense_forward_flops(in_features, units, positions=1):
     n = _positive_int(in_features, "in_features")
     u = _positive_int(units, "units")
     return 2 * _positive_int(positions, "positions") * n * u
+
+
+class LayerParams(NamedTuple):
+    """One row of :func:`parameter_table`."""
+
+    name: str
+    kind: str
+    output_shape: tuple
+    formula: int
+    keras: int
+
+
+def _layer_in_channels(layer):
+    try:
+        return int(layer.input.shape[-1])
+    except (AttributeError, ValueError) as err:
+        raise ValueError(f"layer {layer.name!r} has no single input shape; build the model "
+                         "with keras.Input first") from err
+
+
+def _formula_params(layer):
+    kind = type(layer).__name__
+    if kind in ("Conv2D", "Conv3D"):
+        # A grouped convolution's kernel spans only its group's channels.
+        cin = _layer_in_channels(layer) // getattr(layer, "groups", 1)
+        count = conv2d_params if kind == "Conv2D" else conv3d_params
+        return count(layer.kernel_size, cin, layer.filters, layer.use_bias)
+    if kind == "Dense":
+        return dense_params(_layer_in_channels(layer), layer.units, layer.use_bias)
+    if kind == "BatchNormalization":
+        # Moving mean and variance are weights too (non-trainable), so Keras counts them.
+        return _layer_in_channels(layer) * (2 + bool(layer.center) + bool(layer.scale))
+    if not layer.weights:
+        return 0
+    raise ValueError(f"no parameter formula for layer {layer.name!r} of type {kind}; "
+                     "expected Conv2D, Conv3D, Dense, BatchNormalization or a weightless layer")
+
+
+def parameter_table(model):
+    """Per-layer parameter counts by formula, checked against Keras' own count.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built model (for example a ``keras.Sequential`` starting with ``keras.Input``).
+
+    Returns
+    -------
+    list of LayerParams
+        ``(name, kind, output_shape, formula, keras)`` for every layer.
+
+    Raises
+    ------
+    ValueError
+        If a layer's formula and ``layer.count_params()`` disagree, or a layer with weights
+        has no formula here.
+
+    Examples
+    --------
+    >>> import keras
+    >>> model = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(32, 3),
+    ...                           keras.layers.Flatten(), keras.layers.Dense(10)])
+    >>> for row in parameter_table(model):
+    ...     print(row.kind, row.output_shape, row.formula)
+    Conv2D (None, 30, 30, 32) 896
+    Flatten (None, 28800) 0
+    Dense (None, 10) 288010
+    """
+    rows = []
+    for layer in model.layers:
+        formula, reported = _formula_params(layer), int(layer.count_params())
+        if formula != reported:
+            raise ValueError(f"layer {layer.name!r}: formula gives {formula} parameters "
+                             f"but Keras reports {reported}")
+        rows.append(LayerParams(layer.name, type(layer).__name__, tuple(layer.output.shape),
+                                formula, reported))
+    return rows
+
+
+def total_parameters(model):
+    """Total parameter count of ``model``, every layer checked by :func:`parameter_table`.
+
+    Examples
+    --------
+    >>> import keras
+    >>> total_parameters(keras.Sequential([keras.Input((8,)), keras.layers.Dense(4)]))
+    36
+    """
+    return sum(row.formula for row in parameter_table(model))
+
+
+def layer_forward_flops(layer):
+    """Forward FLOPs of one layer for one image (2 per multiply-add; see ``conv_forward_flops``).
+
+    ``Conv2D``, ``Conv3D`` and ``Dense`` are counted; weightless layers (pooling, dropout,
+    flatten, activations) give 0 because their cost is negligible next to the matrix work.
+
+    Examples
+    --------
+    >>> import keras
+    >>> model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(4, 3)])
+    >>> layer_forward_flops(model.layers[0])     # 2 * 6*6 outputs * 3*3*3 * 4
+    7776
+    """
+    kind = type(layer).__name__
+    if kind in ("Conv2D", "Conv3D"):
+        cin = _layer_in_channels(layer) // getattr(layer, "groups", 1)
+        spatial = tuple(layer.output.shape[1:-1])
+        return conv_forward_flops(spatial, tuple(layer.kernel_size), cin, layer.filters)
+    if kind == "Dense":
+        positions = math.prod(layer.input.shape[1:-1])
+        return dense_forward_flops(_layer_in_channels(layer), layer.units, positions)
+    if not layer.weights:
+        return 0
+    raise ValueError(f"no FLOP formula for layer {layer.name!r} of type {kind}")
+
+
+def forward_flops_per_image(model):
+    """Sum of :func:`layer_forward_flops` over the model's layers.
+
+    Examples
+    --------
+    >>> import keras
+    >>> forward_flops_per_image(keras.Sequential([keras.Input((8,)), keras.layers.Dense(4)]))
+    64
+    """
+    return sum(layer_forward_flops(layer) for layer in model.layers)
+
+
+def training_flops_per_image(model, first_layer_input_gradient=False):
+    """FLOPs of one training step per image: forward plus backward pass.
+
+    The backward pass of a weighted layer costs two forward passes: one product for the
+    gradient with respect to its weights and one for the gradient with respect to its
+    input. The first weighted layer's input is the data, whose gradient no one needs, so by
+    default it is charged 2x its forward cost and every other layer 3x. Pass
+    ``first_layer_input_gradient=True`` for the plain ``3 * forward`` convention.
+
+    Examples
+    --------
+    >>> import keras
+    >>> model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4),
+    ...                           keras.layers.Dense(2)])
+    >>> forward_flops_per_image(model), training_flops_per_image(model)
+    (80, 224)
+    """
+    flops = [layer_forward_flops(layer) for layer in model.layers]
+    total = 3 * sum(flops)
+    if not first_layer_input_gradient:
+        total -= next((f for f in flops if f), 0)
+    return total

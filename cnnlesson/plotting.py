@@ -233,9 +233,8 @@ def plot_kernels(kernel, *, title=None, per_channel=None, columns=8) -> Figure:
             mosaic[c * (kh + 1):c * (kh + 1) + kh, j * (kw + 1):j * (kw + 1) + kw] = k[:, :, c, j]
     alt = (f"Mosaic of {n} filters of size {kh}x{kw} (columns) by {c_in} input channels (rows), "
            "red for positive and blue for negative weights.")
-    cell = 0.075  # inches per mosaic pixel
-    fig = _figure((min(12.0, 1.8 + cell * mosaic.shape[1]), min(12.0, 1.4 + cell * mosaic.shape[0])),
-                  title, alt)
+    mh, mw = mosaic.shape
+    fig = _figure((min(12.0, 1.8 + 0.075 * mw), min(12.0, 1.4 + 0.075 * mh)), title, alt)
     ax = fig.add_subplot()
     cmap = matplotlib.colormaps[DIVERGING_CMAP].with_extremes(bad="0.55")
     im = ax.imshow(mosaic, cmap=cmap, norm=CenteredNorm(0.0, np.abs(k).max() or 1.0),

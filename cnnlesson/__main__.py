@@ -1,0 +1,71 @@
+"""Command line: ``python -m cnnlesson train`` trains the lesson's model.
+
+The last line printed is one JSON object, so scripts can read the result with
+``tail -n 1``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="python -m cnnlesson",
+        description="Tools of the cnnlesson teaching site.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    train = commands.add_parser(
+        "train", help="train the lesson's model on CIFAR-10 (cached)",
+        description="Train the lesson's CIFAR-10 network and print its results as JSON. "
+        "Set CNNLESSON_CIFAR10_DIR to use a local copy of CIFAR-10 instead of downloading it.",
+    )
+    train.add_argument("--epochs", type=_positive_int, default=25)
+    train.add_argument("--batch-size", type=_positive_int, default=32)
+    train.add_argument("--subset", type=_positive_int, default=None,
+                       help="use only the first N images of each split")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--no-cache", action="store_true",
+                       help="train even if a stored result exists, and store nothing")
+    return parser
+
+
+def main(argv=None):
+    """Run the command line; return the process exit status.
+
+    Examples
+    --------
+    >>> main(["train", "--epochs", "0"])  # doctest: +SKIP
+    usage: python -m cnnlesson train ...
+    """
+    arguments = _parser().parse_args(argv)
+    from cnnlesson.data import DatasetError
+    from cnnlesson.train import train_lesson_model
+
+    try:
+        result = train_lesson_model(epochs=arguments.epochs, batch_size=arguments.batch_size,
+                                    subset=arguments.subset, seed=arguments.seed,
+                                    cache=not arguments.no_cache, verbose=1)
+    except (DatasetError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    summary = result.summary()
+    summary.pop("history")
+    print(json.dumps(summary, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,273 @@
+"""Train the lesson's network once, keep the result, and reuse it.
+
+Training the lesson's recipe takes many minutes on a laptop, and many pages of
+the site need the same trained model.  :func:`train_lesson_model` therefore
+stores each result on disk under a key made of everything that changes the
+outcome (architecture, schedule, seed, a fingerprint of the data, library
+versions); asking again with the same recipe loads the weights and history in
+seconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+from cnnlesson import data as _data
+from cnnlesson import loop as _loop
+from cnnlesson.model import LESSON_CONV_KERNEL_SIZES, build_lesson_model
+
+CACHE_DIR_VARIABLE = "CNNLESSON_CACHE_DIR"
+
+# Bump when a change to the training code changes the numbers it produces.
+TRAINING_CODE_VERSION = 1
+
+_WEIGHTS_FILE = "model.weights.h5"
+_RESULT_FILE = "result.json"
+
+
+class CacheWarning(UserWarning):
+    """A cache entry was unusable and has been replaced by a fresh training run."""
+
+
+@dataclasses.dataclass
+class TrainingResult:
+    """What one training run produced.
+
+    Attributes
+    ----------
+    model : keras.Model
+        The trained network.
+    history : dict of list of float
+        Per epoch: ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``,
+        ``epoch_seconds``.
+    test_accuracy, test_loss : float
+        On the test split after the last epoch.
+    train_seconds : float
+        Wall time of the training run itself (also when loaded from the cache).
+    images_per_second : float
+        Training images processed per second of training.
+    recipe : dict
+        The settings that were trained: architecture, schedule, seed.
+    data_source : str
+        Where CIFAR-10 came from, as :func:`cnnlesson.cifar10_source` says.
+    from_cache : bool
+        True when the result was loaded rather than trained.
+    cache_key : str
+        The key of the cache entry.
+    """
+
+    model: object
+    history: dict
+    test_accuracy: float
+    test_loss: float
+    train_seconds: float
+    images_per_second: float
+    recipe: dict
+    data_source: str
+    from_cache: bool
+    cache_key: str
+
+    def summary(self) -> dict:
+        """The result's numbers as a JSON-ready dict (everything but the model)."""
+        fields = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)
+                  if field.name != "model"}
+        return {**fields, "epochs": self.recipe["epochs"], "batch_size": self.recipe["batch_size"]}
+
+
+def cache_dir() -> Path:
+    """Where trained models are kept: ``$CNNLESSON_CACHE_DIR``, else the user cache.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["CNNLESSON_CACHE_DIR"] = "/tmp/cnnlesson-doctest-cache"
+    >>> str(cache_dir())
+    '/tmp/cnnlesson-doctest-cache'
+    >>> del os.environ["CNNLESSON_CACHE_DIR"]
+    """
+    value = os.environ.get(CACHE_DIR_VARIABLE, "").strip()
+    if value:
+        return Path(value).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache"
+    return Path(base) / "cnnlesson"
+
+
+def _library_versions() -> dict:
+    import keras
+    import numpy
+    import tensorflow
+
+    return {"tensorflow": tensorflow.__version__, "keras": keras.__version__,
+            "numpy": numpy.__version__, "python": platform.python_version()}
+
+
+def _cache_key(model, recipe, data_fingerprint) -> str:
+    description = {
+        "architecture": model.to_json(),
+        "optimizer": model.optimizer.get_config() if model.optimizer else None,
+        "recipe": recipe,
+        "data": data_fingerprint,
+        "versions": _library_versions(),
+        "training_code": TRAINING_CODE_VERSION,
+    }
+    text = json.dumps(description, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _load_entry(entry: Path, model):
+    """Load a cache entry into ``model``; return its stored result or raise why not."""
+    result = json.loads((entry / _RESULT_FILE).read_text())
+    weights = entry / _WEIGHTS_FILE
+    if _file_digest(weights) != result["weights_sha256"]:
+        raise ValueError("the weights file does not match its recorded checksum")
+    model.load_weights(weights)
+    return result
+
+
+def _store_entry(entry: Path, model, stored: dict) -> None:
+    """Write an entry beside its final place, then rename it in: never half-written."""
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{entry.name}-", dir=entry.parent))
+    try:
+        model.save_weights(staging / _WEIGHTS_FILE)
+        stored = {**stored, "weights_sha256": _file_digest(staging / _WEIGHTS_FILE)}
+        (staging / _RESULT_FILE).write_text(json.dumps(stored, indent=1))
+        try:
+            staging.rename(entry)
+        except OSError:
+            pass  # another process stored the same entry first; theirs is as good
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _check_schedule(epochs, batch_size, subset):
+    for label, value in (("epochs", epochs), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ValueError(f"{label} must be a positive integer, got {value!r}")
+    if subset is not None and (isinstance(subset, bool) or not isinstance(subset, int)
+                               or subset < batch_size):
+        raise ValueError(
+            f"subset must be None or an integer of at least batch_size={batch_size}, "
+            f"got {subset!r}"
+        )
+
+
+def train_lesson_model(
+    *,
+    conv_kernel_sizes=LESSON_CONV_KERNEL_SIZES,
+    output_activation="sigmoid",
+    epochs=25,
+    batch_size=32,
+    subset=None,
+    seed=0,
+    cache=True,
+    verbose=2,
+):
+    """Train the lesson's network (or a variant) on CIFAR-10, through the cache.
+
+    With no arguments this is the lesson's recipe: the network of
+    :func:`cnnlesson.build_lesson_model`, 25 epochs of Adam with batch 32 on
+    the 50,000 training images, validated on the 10,000 test images.
+
+    Parameters
+    ----------
+    conv_kernel_sizes, output_activation
+        The variant, as in :func:`cnnlesson.build_lesson_model`.
+    epochs, batch_size : int
+        The schedule.
+    subset : int, optional
+        Train and test on the first ``subset`` images of each split.
+    seed : int
+        Fixes initial weights, dropout and shuffling, so a rerun gives the same curves.
+    cache : bool
+        Look for a stored result first and store a new one; ``False`` always trains
+        and stores nothing.
+    verbose : int
+        0 silent, 1 a progress bar, 2 one line per epoch.
+
+    Returns
+    -------
+    TrainingResult
+
+    Raises
+    ------
+    ValueError
+        For a non-positive schedule or a subset smaller than one batch.
+    cnnlesson.DatasetError
+        When CIFAR-10 cannot be loaded.
+
+    Examples
+    --------
+    >>> result = train_lesson_model(epochs=1, subset=256)  # doctest: +SKIP
+    >>> result.recipe["epochs"], 0.0 <= result.test_accuracy <= 1.0  # doctest: +SKIP
+    (1, True)
+    """
+    _check_schedule(epochs, batch_size, subset)
+    recipe = {
+        "conv_kernel_sizes": list(conv_kernel_sizes), "output_activation": output_activation,
+        "epochs": epochs, "batch_size": batch_size, "subset": subset, "seed": seed,
+    }
+    (x_train, y_train), (x_test, y_test) = _data.load_cifar10(subset=subset)
+    data_source = _data.cifar10_source()
+    model = build_lesson_model(conv_kernel_sizes=conv_kernel_sizes,
+                               output_activation=output_activation, seed=seed)
+    key = _cache_key(model, recipe, _data.fingerprint(x_train, y_train, x_test, y_test))
+    entry = cache_dir() / key
+
+    if cache and entry.exists():
+        try:
+            stored = _load_entry(entry, model)
+            return TrainingResult(model=model, from_cache=True, cache_key=key,
+                                  data_source=data_source, **_stored_numbers(stored))
+        except Exception as error:  # any unreadable entry is rebuilt, never fatal
+            warnings.warn(
+                f"training cache entry {entry} is unusable ({error}); removing it and "
+                "training again", CacheWarning, stacklevel=2,
+            )
+            shutil.rmtree(entry, ignore_errors=True)
+            model = build_lesson_model(conv_kernel_sizes=conv_kernel_sizes,
+                                       output_activation=output_activation, seed=seed)
+
+    x_test_scaled = _data.scale_images(x_test)
+    start = time.perf_counter()
+    history = _loop.fit(model, _data.scale_images(x_train), y_train, epochs=epochs,
+                        batch_size=batch_size, validation_data=(x_test_scaled, y_test),
+                        seed=seed, verbose=verbose)
+    train_seconds = time.perf_counter() - start
+    test_loss, test_accuracy = model.evaluate(x_test_scaled, y_test, batch_size=256, verbose=0)
+    stored = {
+        "history": history,
+        "test_accuracy": float(test_accuracy),
+        "test_loss": float(test_loss),
+        "train_seconds": train_seconds,
+        "images_per_second": epochs * len(x_train) / sum(history["epoch_seconds"]),
+        "recipe": recipe,
+        "versions": _library_versions(),
+    }
+    if cache:
+        _store_entry(entry, model, stored)
+    return TrainingResult(model=model, from_cache=False, cache_key=key,
+                          data_source=data_source, **_stored_numbers(stored))
+
+
+def _stored_numbers(stored: dict) -> dict:
+    names = ("history", "test_accuracy", "test_loss", "train_seconds",
+             "images_per_second", "recipe")
+    return {name: stored[name] for name in names}
