@@ -20,6 +20,7 @@ from cnnlesson.data import (  # noqa: E402
 )
 from cnnlesson.extract import feature_extractor, feature_maps  # noqa: E402
 from cnnlesson.model import build_lesson_model, describe_variant  # noqa: E402
+from cnnlesson.profiles import Profile, current_profile  # noqa: E402
 from cnnlesson.train import TrainingResult, train_lesson_model  # noqa: E402
 
 __version__ = "0.1.0"
@@ -34,6 +35,8 @@ __all__ = [
     "feature_maps",
     "load_cifar10",
     "scale_images",
+    "Profile",
     "TrainingResult",
+    "current_profile",
     "train_lesson_model",
 ]

@@ -1,9 +1,10 @@
-"""Checks of the lesson's claims: parameter tables, composed kernels, feature-map sums, 1x1 mixing.
+"""Checks of the lesson's claims: composed kernels, feature-map sums, 1x1 channel mixing.
 
 The convolution here is a plain NumPy cross-correlation (what Keras ``Conv2D`` computes),
 so the pages can show and verify each claim without a framework; Keras is imported only
-inside the functions that compare against a real layer or read a model.
-The pure arithmetic lives in :mod:`cnnlesson.arithmetic` and is re-exported here.
+inside the functions that compare against a real layer. The counting (parameters, output
+sizes, receptive fields, FLOPs, per-layer tables) lives in :mod:`cnnlesson.arithmetic` and
+is re-exported here, so ``from cnnlesson.analysis import ...`` reaches everything.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from cnnlesson.arithmetic import (
+    LayerParams,
     ReceptiveField,
     _check_padding,
     _positive_int,
@@ -22,8 +24,13 @@ from cnnlesson.arithmetic import (
     conv_output_size,
     dense_forward_flops,
     dense_params,
+    forward_flops_per_image,
+    layer_forward_flops,
+    parameter_table,
     pool_output_size,
     receptive_field,
+    total_parameters,
+    training_flops_per_image,
 )
 
 __all__ = [

@@ -1,8 +1,10 @@
 """Convolution arithmetic by formula: parameter counts, output sizes, receptive fields, FLOPs.
 
-Everything here is plain integer arithmetic, so the numbers the lesson prints can be
-checked against Keras without building a model (``cnnlesson.analysis`` does that check).
-The conventions follow Keras/TensorFlow and Dumoulin & Visin (2016).
+The formulas are plain integer arithmetic. The model-level functions
+(:func:`parameter_table`, :func:`training_flops_per_image`, ...) read a Keras model's
+layers by their attributes, without importing Keras, and the table checks every formula
+against Keras' own ``count_params``. Conventions follow Keras/TensorFlow and
+Dumoulin & Visin (2016).
 """
 
 from __future__ import annotations
@@ -464,7 +466,7 @@ def training_flops_per_image(model, first_layer_input_gradient=False):
     >>> model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4),
     ...                           keras.layers.Dense(2)])
     >>> forward_flops_per_image(model), training_flops_per_image(model)
-    (80, 224)
+    (80, 176)
     """
     flops = [layer_forward_flops(layer) for layer in model.layers]
     total = 3 * sum(flops)

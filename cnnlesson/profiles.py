@@ -1,0 +1,74 @@
+"""Build profiles: how much training the site's pages do.
+
+The *full* profile is the lesson's own recipe on all of CIFAR-10; the *quick*
+profile trains briefly on a small subset, so that the site can be checked in
+minutes.  Pages ask :func:`current_profile` which schedule to use, so that a
+downloaded example run on its own gets the full lesson.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import NamedTuple
+
+PROFILE_VARIABLE = "CNNLESSON_PROFILE"
+
+
+class Profile(NamedTuple):
+    """Training schedules for one build profile.
+
+    Attributes
+    ----------
+    name : str
+        ``"full"`` or ``"quick"``.
+    lesson : dict
+        Keyword arguments of :func:`cnnlesson.train_lesson_model` for the lesson's model.
+    comparison : dict
+        The shorter schedule every variant of a comparison is trained with.
+    is_lesson_recipe : bool
+        True when ``lesson`` is the tutorial's exact recipe, so its numbers are the lesson's.
+    """
+
+    name: str
+    lesson: dict
+    comparison: dict
+    is_lesson_recipe: bool
+
+
+PROFILES = {
+    "full": Profile(
+        name="full",
+        lesson={"epochs": 25, "batch_size": 32, "subset": None},
+        comparison={"epochs": 5, "batch_size": 32, "subset": 10_000},
+        is_lesson_recipe=True,
+    ),
+    "quick": Profile(
+        name="quick",
+        lesson={"epochs": 3, "batch_size": 32, "subset": 2_000},
+        comparison={"epochs": 2, "batch_size": 32, "subset": 1_000},
+        is_lesson_recipe=False,
+    ),
+}
+
+
+def current_profile() -> Profile:
+    """The profile named by ``CNNLESSON_PROFILE`` (``full`` when unset).
+
+    Raises
+    ------
+    ValueError
+        When the variable names an unknown profile.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ.pop("CNNLESSON_PROFILE", None) and None
+    >>> current_profile().lesson
+    {'epochs': 25, 'batch_size': 32, 'subset': None}
+    """
+    name = os.environ.get(PROFILE_VARIABLE, "").strip() or "full"
+    if name not in PROFILES:
+        raise ValueError(
+            f"{PROFILE_VARIABLE}={name!r} is not a build profile; use one of {sorted(PROFILES)}"
+        )
+    return PROFILES[name]
