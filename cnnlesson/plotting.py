@@ -1,11 +1,11 @@
 """Figures for the lesson: images, feature maps, kernels, training curves and results.
 
-Every function takes plain NumPy arrays, dicts or lists (never a Keras object) and
-returns a :class:`matplotlib.figure.Figure` built with the object API, so no figure is
-left open in :mod:`matplotlib.pyplot`'s registry.  Colour maps are colour-blind safe:
-``viridis``/``cividis`` for magnitudes, ``RdBu_r`` centred on zero for signed weights,
-and the Okabe-Ito palette for lines and bars.  Each figure carries a one-sentence
-description of what it shows, read back with :func:`describe`, for use as alt text.
+Every function takes NumPy arrays, dicts or lists (never a Keras object) and returns a
+:class:`matplotlib.figure.Figure` made with the object API, so nothing is left open in
+:mod:`matplotlib.pyplot`. Colour maps are colour-blind safe: viridis/cividis for
+magnitudes, RdBu_r centred on zero for signed weights, Okabe-Ito colours for lines and
+bars. Each figure carries a one-sentence description, read with :func:`describe`, for
+use as alt text.
 """
 
 from __future__ import annotations
@@ -19,28 +19,20 @@ from matplotlib.colors import CenteredNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-__all__ = [
-    "describe", "plot_image", "plot_feature_maps", "plot_kernels", "plot_training_curves",
-    "plot_confusion_matrix", "plot_per_class_accuracy", "plot_variant_comparison",
-]
+__all__ = ["describe", "plot_image", "plot_feature_maps", "plot_kernels", "plot_training_curves",
+           "plot_confusion_matrix", "plot_per_class_accuracy", "plot_variant_comparison"]
 
-#: Okabe & Ito (2008) colours, distinguishable under the common colour-vision deficiencies.
-OKABE_ITO = {"blue": "#0072B2", "orange": "#E69F00", "vermillion": "#D55E00",
-             "green": "#009E73", "sky": "#56B4E9", "purple": "#CC79A7", "black": "#000000"}
-SEQUENTIAL_CMAP = "viridis"
-MATRIX_CMAP = "cividis"
-DIVERGING_CMAP = "RdBu_r"
+#: Okabe & Ito (2008): told apart under the common colour-vision deficiencies.
+OKABE_ITO = {"blue": "#0072B2", "vermillion": "#D55E00", "sky": "#56B4E9", "black": "#000000"}
+SEQUENTIAL_CMAP, MATRIX_CMAP, DIVERGING_CMAP = "viridis", "cividis", "RdBu_r"
 
 
 def describe(fig: Figure) -> str:
-    """Return the one-sentence alt text stored on a figure made by this module.
-
-    The text is kept in the plain attribute ``fig.cnnlesson_alt_text``.
+    """Return the alt text that this module stores on a figure as ``fig.cnnlesson_alt_text``.
 
     Examples
     --------
-    >>> fig = plot_image(np.zeros((32, 32, 3)), label="horse")
-    >>> describe(fig)
+    >>> describe(plot_image(np.zeros((32, 32, 3), dtype=np.uint8), label="horse"))
     'A 32x32 colour image, labelled horse.'
     """
     text = getattr(fig, "cnnlesson_alt_text", None)
@@ -57,30 +49,26 @@ def _figure(figsize, title, alt):
     return fig
 
 
-def _as_rgb(image):
-    """Image as floats in [0, 1]; uint8 is divided by 255; (H, W, 1) becomes (H, W)."""
-    image = np.asarray(image)
-    if image.ndim == 3 and image.shape[-1] == 1:
-        image = image[..., 0]
-    if not (image.ndim == 2 or (image.ndim == 3 and image.shape[-1] == 3)):
-        raise ValueError(f"expected an image (height, width[, 3]), got shape {image.shape}")
-    if image.dtype == np.uint8:
-        return image / 255.0
-    return np.clip(image.astype(float), 0.0, 1.0)
-
-
-def _show(ax, image, **kwargs):
-    ax.imshow(image, interpolation="nearest", cmap="gray" if image.ndim == 2 else None,
-              vmin=0, vmax=1, **kwargs)
+def _show_image(ax, image):
+    """Draw an (H, W, 3) or (H, W) image, uint8 or floats in [0, 1], pixel by pixel."""
+    img = np.asarray(image)
+    img = img[..., 0] if img.ndim == 3 and img.shape[-1] == 1 else img
+    if not (img.ndim == 2 or (img.ndim == 3 and img.shape[-1] == 3)):
+        raise ValueError(f"expected an image (height, width[, 3]), got shape {img.shape}")
+    img = img / 255.0 if img.dtype == np.uint8 else np.clip(img.astype(float), 0.0, 1.0)
+    ax.imshow(img, cmap="gray" if img.ndim == 2 else None, vmin=0, vmax=1,
+              interpolation="nearest")
+    ax.set_axis_off()
+    return img
 
 
 def plot_image(image, *, title=None, label=None) -> Figure:
-    """Show one image at its native pixels (no smoothing).
+    """Show one image at its own pixels, without smoothing.
 
     Parameters
     ----------
     image : array_like
-        ``(H, W, 3)`` colour or ``(H, W)`` grey; floats in [0, 1] or uint8 in [0, 255].
+        ``(H, W, 3)`` colour or ``(H, W)`` grey; floats in [0, 1] or uint8.
     title : str, optional
         Figure title.
     label : str, optional
@@ -88,51 +76,47 @@ def plot_image(image, *, title=None, label=None) -> Figure:
 
     Examples
     --------
-    >>> fig = plot_image(np.random.default_rng(0).random((32, 32, 3)), title="Input")
-    >>> len(fig.axes), fig.axes[0].get_title()
-    (1, '')
+    >>> fig = plot_image(np.random.default_rng(0).random((32, 32, 3)), title="X_train[7]")
+    >>> len(fig.axes)
+    1
     """
-    img = _as_rgb(image)
-    kind = "colour" if img.ndim == 3 else "grey-scale"
-    alt = f"A {img.shape[0]}x{img.shape[1]} {kind} image" + (f", labelled {label}." if label
-                                                               else ".")
-    fig = _figure((3.2, 3.4), title, alt)
-    ax = fig.add_subplot()
-    _show(ax, img)
-    ax.set_axis_off()
+    fig = _figure((3.2, 3.4), title, "")
+    img = _show_image(fig.add_subplot(), image)
     if label:
-        ax.set_title(label)
+        fig.axes[0].set_title(label)
+    kind = "colour" if img.ndim == 3 else "grey-scale"
+    fig.cnnlesson_alt_text = (f"A {img.shape[0]}x{img.shape[1]} {kind} image"
+                              + (f", labelled {label}." if label else "."))
     return fig
 
 
-def _grid(fig, gs, n, rows, columns, col0=0):
-    axes = []
-    for i in range(n):
-        ax = fig.add_subplot(gs[i // columns, col0 + i % columns])
+def _panels(fig, gs, n, columns, col0=0):
+    """n small axes, numbered 0..n-1, filling ``gs`` row by row from column ``col0``."""
+    axes = [fig.add_subplot(gs[i // columns, col0 + i % columns]) for i in range(n)]
+    for i, ax in enumerate(axes):
         ax.set_axis_off()
         ax.set_title(str(i), fontsize="small", pad=2)
-        axes.append(ax)
     return axes
 
 
 def plot_feature_maps(maps, *, columns=8, title=None, image=None, scale="grid") -> Figure:
-    """Draw every channel of one layer's output for one image as a grid of small maps.
+    """Draw every channel of one layer's output for one image, as a grid of small maps.
 
     Parameters
     ----------
     maps : array_like, shape (height, width, channels)
-        One layer's output for a single image (drop the batch axis first).
+        One layer's output for one image (take ``outputs[0]`` to drop the batch axis).
     columns : int
-        Maps per row; 32 maps give a 4x8 grid.
+        Maps per row: 32 maps give 4 rows of 8.
     title : str, optional
-        Figure title; a default names the number and size of the maps.
+        Figure title; the default gives the number and size of the maps.
     image : array_like, optional
-        The input image, drawn first on the left and labelled "input".
+        The input image, drawn first, on the left, labelled "input".
     scale : {"grid", "map"}
-        ``"grid"`` (default) uses one colour scale for all maps, with a colour bar, so
-        that a weakly responding map looks dark next to a strong one: the maps can be
-        compared. ``"map"`` stretches each map to its own range, which shows the
-        pattern inside a weak map but hides how strong it is (no colour bar then).
+        ``"grid"`` (default): one colour scale for all maps, shown by a colour bar, so a
+        weak response looks dark beside a strong one and maps can be compared.
+        ``"map"``: each map stretched to its own range, which shows the pattern inside a
+        weak map but hides its strength (no colour bar then).
 
     Examples
     --------
@@ -141,36 +125,35 @@ def plot_feature_maps(maps, *, columns=8, title=None, image=None, scale="grid") 
     >>> len(fig.axes)  # 32 maps, the input and the colour bar
     34
     >>> describe(fig)
-    'Grid of 32 feature maps, each 32x32, ... next to the input image.'
+    'Grid of 32 feature maps, each 32x32, in 4 rows of 8, ... next to the input image.'
     """
     maps = np.asarray(maps, dtype=float)
-    if maps.ndim != 3:
-        raise ValueError(f"expected maps of shape (height, width, channels), got {maps.shape}")
+    if maps.ndim != 3 or 0 in maps.shape:
+        hint = "; drop the batch axis with maps[0]" if maps.ndim == 4 else ""
+        raise ValueError(f"expected maps of shape (height, width, channels), got {maps.shape}"
+                         + hint)
     if scale not in ("grid", "map"):
         raise ValueError(f"scale must be 'grid' or 'map', got {scale!r}")
     h, w, n = maps.shape
     columns = max(1, min(columns, n))
     rows = math.ceil(n / columns)
-    side = min(rows, 2) if image is not None else 0
-    shared = "one shared" if scale == "grid" else "a per-map"
+    side = min(rows, 2) if image is not None else 0  # the input spans side x side panels
     alt = (f"Grid of {n} feature maps, each {h}x{w}, in {rows} rows of {columns}, bright where "
-           f"the filter responds strongly ({shared} colour scale)"
-           + (", next to the input image." if side else "."))
-    fig = _figure((1.15 * (columns + side) + (0.9 if scale == "grid" else 0), 1.2 * rows + 0.6),
+           f"the filter responds strongly ({'one shared' if scale == 'grid' else 'a per-map'} "
+           "colour scale)" + (", next to the input image." if side else "."))
+    fig = _figure((1.15 * (columns + side) + 0.9 * (scale == "grid"), 1.2 * rows + 0.6),
                   title or f"{n} feature maps, {h}x{w} each", alt)
     gs = fig.add_gridspec(rows, columns + side)
     if side:
-        ax = fig.add_subplot(gs[(rows - side) // 2:(rows - side) // 2 + side, :side])
-        _show(ax, _as_rgb(image))
-        ax.set_axis_off()
-        ax.set_title("input", fontweight="bold")
-    axes = _grid(fig, gs, n, rows, columns, col0=side)
-    lo, hi = maps.min(), maps.max()
+        top = (rows - side) // 2
+        _show_image(fig.add_subplot(gs[top:top + side, :side]), image)
+        fig.axes[0].set_title("input", fontweight="bold")
+    axes = _panels(fig, gs, n, columns, col0=side)
     for i, ax in enumerate(axes):
-        m = maps[..., i]
-        vmin, vmax = (lo, hi) if scale == "grid" else (m.min(), m.max())
-        im = ax.imshow(m, cmap=SEQUENTIAL_CMAP, interpolation="nearest", vmin=vmin,
-                       vmax=vmax if vmax > vmin else vmin + 1e-9)
+        lo, hi = (maps.min(), maps.max()) if scale == "grid" else (maps[..., i].min(),
+                                                                    maps[..., i].max())
+        im = ax.imshow(maps[..., i], cmap=SEQUENTIAL_CMAP, vmin=lo, vmax=max(hi, lo + 1e-9),
+                       interpolation="nearest")
     if scale == "grid":
         fig.colorbar(im, ax=axes, shrink=0.8, label="activation")
     return fig
@@ -184,17 +167,17 @@ def plot_kernels(kernel, *, title=None, per_channel=None, columns=8) -> Figure:
     kernel : array_like, shape (kh, kw, c_in, n)
         The layer's weights, e.g. ``model.layers[0].kernel.numpy()``.
     title : str, optional
-        Figure title; a default gives the kernel's shape.
+        Figure title; the default gives the kernel's shape.
     per_channel : bool, optional
-        ``False``: each filter as one RGB image (only for ``c_in == 3``), rescaled to
-        [0, 1] over its own minimum and maximum, so sign and size are lost but the colour
-        and orientation it prefers are seen. ``True``: one mosaic whose column n is
-        filter n and whose row c is the slice ``kernel[:, :, c, n]`` applied to input
-        channel c (the slices of a column are summed to make feature map n); a diverging
-        map centred on zero (red positive, blue negative) and a colour bar. Default:
-        ``False`` when ``c_in == 3``, else ``True``.
+        ``False``: each filter as one RGB image in a grid (needs ``c_in == 3``),
+        stretched to [0, 1] over its own minimum and maximum: sign and size are lost,
+        the colour and orientation it prefers are seen. ``True``: a mosaic whose column
+        n is filter n and whose row c is the slice ``kernel[:, :, c, n]`` applied to
+        input channel c (a column's slices are summed to make feature map n), red for
+        positive and blue for negative weights, centred on zero, with a colour bar.
+        Default: ``False`` when ``c_in == 3``, else ``True``.
     columns : int
-        Filters per row in the RGB view.
+        Filters per row in the RGB grid.
 
     Examples
     --------
@@ -217,16 +200,13 @@ def plot_kernels(kernel, *, title=None, per_channel=None, columns=8) -> Figure:
         columns = max(1, min(columns, n))
         rows = math.ceil(n / columns)
         alt = (f"{n} filters of size {kh}x{kw} drawn as colour images in {rows} rows of "
-               f"{columns}, each rescaled to its own range.")
+               f"{columns}, each stretched to its own range.")
         fig = _figure((1.1 * columns, 1.2 * rows + 0.6), title, alt)
-        axes = _grid(fig, fig.add_gridspec(rows, columns), n, rows, columns)
-        for i, ax in enumerate(axes):
-            f = k[..., i]
-            span = f.max() - f.min()
-            ax.imshow((f - f.min()) / span if span > 0 else np.full_like(f, 0.5),
-                      interpolation="nearest")
+        for i, ax in enumerate(_panels(fig, fig.add_gridspec(rows, columns), n, columns)):
+            f = k[..., i] - k[..., i].min()
+            ax.imshow(f / f.max() if f.max() > 0 else f + 0.5, interpolation="nearest")
         return fig
-    # Mosaic: cells of kh x kw separated by one-pixel NaN gaps drawn in grey.
+    # One image: kh x kw cells separated by one-pixel NaN gaps, drawn in grey.
     mosaic = np.full((c_in * (kh + 1) - 1, n * (kw + 1) - 1), np.nan)
     for c in range(c_in):
         for j in range(n):
@@ -236,38 +216,32 @@ def plot_kernels(kernel, *, title=None, per_channel=None, columns=8) -> Figure:
     mh, mw = mosaic.shape
     fig = _figure((min(12.0, 1.8 + 0.075 * mw), min(12.0, 1.4 + 0.075 * mh)), title, alt)
     ax = fig.add_subplot()
-    cmap = matplotlib.colormaps[DIVERGING_CMAP].with_extremes(bad="0.55")
-    im = ax.imshow(mosaic, cmap=cmap, norm=CenteredNorm(0.0, np.abs(k).max() or 1.0),
-                   interpolation="nearest")
-    step_x, step_y = max(1, math.ceil(n / 32)), max(1, math.ceil(c_in / 16))
-    ax.set_xticks(np.arange(0, n, step_x) * (kw + 1) + (kw - 1) / 2, np.arange(0, n, step_x))
-    names = ["R", "G", "B"] if c_in == 3 else np.arange(0, c_in, step_y)
-    ax.set_yticks(np.arange(0, c_in, step_y) * (kh + 1) + (kh - 1) / 2, names)
+    im = ax.imshow(mosaic, cmap=matplotlib.colormaps[DIVERGING_CMAP].with_extremes(bad="0.6"),
+                   norm=CenteredNorm(0.0, np.abs(k).max() or 1.0), interpolation="nearest")
+    sx, sy = math.ceil(n / 32), math.ceil(c_in / 16)  # at most 32 and 16 tick labels
+    ax.set_xticks(np.arange(0, n, sx) * (kw + 1) + (kw - 1) / 2, np.arange(0, n, sx))
+    ax.set_yticks(np.arange(0, c_in, sy) * (kh + 1) + (kh - 1) / 2,
+                  ["R", "G", "B"] if c_in == 3 else np.arange(0, c_in, sy))
     ax.tick_params(length=0, labelsize="small")
-    ax.set_xlabel("filter (output feature map)")
-    ax.set_ylabel("input channel")
+    ax.set(xlabel="filter (output feature map)", ylabel="input channel")
     fig.colorbar(im, ax=ax, shrink=0.9, label="weight")
     return fig
 
 
-def _history_key(history, *names):
-    return next((name for name in names if name in history), None)
-
-
 def plot_training_curves(history, *, title=None, val_label="test") -> Figure:
-    """Plot loss and accuracy per epoch, for training and (if present) validation data.
+    """Plot loss and accuracy per epoch, for training and (if given) validation data.
 
     Parameters
     ----------
     history : dict of lists
         One value per epoch under ``loss`` and ``accuracy`` (or
         ``sparse_categorical_accuracy``), optionally ``val_loss`` and ``val_accuracy``
-        (or ``val_sparse_categorical_accuracy``). A Keras ``History`` also works
-        (its ``.history`` dict is used).
+        (or ``val_sparse_categorical_accuracy``). A Keras ``History``'s ``.history``
+        is used if one is passed.
     title : str, optional
         Figure title.
     val_label : str
-        Legend name for the validation curves; the lesson validates on the test set.
+        Legend name of the validation curves; the lesson validates on the test set.
 
     Examples
     --------
@@ -280,25 +254,25 @@ def plot_training_curves(history, *, title=None, val_label="test") -> Figure:
     'Loss and accuracy over 3 epochs; final accuracy 68.0% on training data, 67.0% on test data.'
     """
     history = getattr(history, "history", history)
-    acc = _history_key(history, "accuracy", "sparse_categorical_accuracy")
+
+    def key(*names):
+        return next((name for name in names if name in history), None)
+
+    acc = key("accuracy", "sparse_categorical_accuracy")
     if "loss" not in history or acc is None:
-        raise ValueError("history needs 'loss' and 'accuracy' lists, got keys "
-                         f"{sorted(history)}")
-    val_acc = _history_key(history, "val_accuracy", "val_sparse_categorical_accuracy")
-    has_val = "val_loss" in history and val_acc is not None
-    epochs = np.arange(1, len(history["loss"]) + 1)
+        raise ValueError(f"history needs 'loss' and 'accuracy' lists, got keys {sorted(history)}")
     series = {"train": ("loss", acc)}
-    if has_val:
+    val_acc = key("val_accuracy", "val_sparse_categorical_accuracy")
+    if "val_loss" in history and val_acc:
         series[val_label] = ("val_loss", val_acc)
-    for keys in series.values():
-        for key in keys:
-            if len(history[key]) != len(epochs):
-                raise ValueError(f"history[{key!r}] has {len(history[key])} values, "
-                                 f"expected {len(epochs)} (one per epoch)")
-    final = f"{history[acc][-1]:.1%} on training data"
-    if has_val:
-        final += f", {history[val_acc][-1]:.1%} on {val_label} data"
-    alt = f"Loss and accuracy over {len(epochs)} epochs; final accuracy {final}."
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    for name in (name for keys in series.values() for name in keys):
+        if len(history[name]) != len(epochs):
+            raise ValueError(f"history[{name!r}] has {len(history[name])} values, "
+                             f"expected {len(epochs)} (one per epoch, like 'loss')")
+    final = " ".join(f"{history[a][-1]:.1%} on {'training' if s == 'train' else s} data,"
+                     for s, (_, a) in series.items())
+    alt = f"Loss and accuracy over {len(epochs)} epochs; final accuracy {final[:-1]}."
     fig = _figure((9.0, 3.6), title or "Training curves", alt)
     ax_loss, ax_acc = fig.subplots(1, 2)
     styles = [dict(color=OKABE_ITO["blue"], marker="o"),
@@ -306,13 +280,11 @@ def plot_training_curves(history, *, title=None, val_label="test") -> Figure:
     for (name, (loss_key, acc_key)), style in zip(series.items(), styles, strict=False):
         ax_loss.plot(epochs, history[loss_key], label=name, markersize=3, **style)
         ax_acc.plot(epochs, history[acc_key], label=name, markersize=3, **style)
-    ax_loss.set_ylabel("loss (cross-entropy)")
-    ax_acc.set_ylabel("accuracy")
     ax_acc.set_ylim(0, 1)
     ax_acc.yaxis.set_major_formatter(PercentFormatter(xmax=1))
-    for ax, name in ((ax_loss, "Loss"), (ax_acc, "Accuracy")):
-        ax.set_title(name)
-        ax.set_xlabel("epoch")
+    for ax, name, ylabel in ((ax_loss, "Loss", "loss (cross-entropy)"),
+                             (ax_acc, "Accuracy", "accuracy")):
+        ax.set(title=name, xlabel="epoch", ylabel=ylabel)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend()
@@ -320,20 +292,19 @@ def plot_training_curves(history, *, title=None, val_label="test") -> Figure:
 
 
 def _labels(y_true, y_pred, class_names):
-    y_true = np.asarray(y_true).reshape(-1).astype(int)
-    y_pred = np.asarray(y_pred)
-    y_pred = (y_pred.argmax(axis=-1) if y_pred.ndim == 2 else y_pred.reshape(-1)).astype(int)
-    k = len(class_names)
+    y_true, y_pred = np.asarray(y_true).reshape(-1), np.asarray(y_pred)
+    y_pred = y_pred.argmax(axis=-1) if y_pred.ndim == 2 and y_pred.shape[1] > 1 else y_pred
+    y_pred, k = y_pred.reshape(-1), len(class_names)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true has {y_true.size} labels but y_pred has {y_pred.size}")
     if y_true.size == 0 or min(y_true.min(), y_pred.min()) < 0 or max(y_true.max(),
                                                                       y_pred.max()) >= k:
-        raise ValueError(f"labels must be integers in 0..{k - 1} (one per class name)")
-    return y_true, y_pred, k
+        raise ValueError(f"labels must be integers in 0..{k - 1}, one per class name")
+    return y_true.astype(int), y_pred.astype(int), k
 
 
 def plot_confusion_matrix(y_true, y_pred, class_names, *, title=None, normalize=True) -> Figure:
-    """Heat map of how often each true class is predicted as each class.
+    """Heat map of how often images of each true class are predicted as each class.
 
     Parameters
     ----------
@@ -346,9 +317,9 @@ def plot_confusion_matrix(y_true, y_pred, class_names, *, title=None, normalize=
     title : str, optional
         Figure title.
     normalize : bool
-        Divide each row by its count, so a row reads as "of the true cats, the fraction
-        predicted as each class" and the diagonal is each class's accuracy (recall).
-        ``False`` shows raw counts.
+        Divide each row by its total: row "cat" reads "of the cats, the fraction
+        predicted as each class", and the diagonal is each class's accuracy (recall).
+        ``False`` shows counts of images.
 
     Examples
     --------
@@ -361,31 +332,30 @@ def plot_confusion_matrix(y_true, y_pred, class_names, *, title=None, normalize=
     y_true, y_pred, k = _labels(y_true, y_pred, class_names)
     counts = np.zeros((k, k), dtype=int)
     np.add.at(counts, (y_true, y_pred), 1)
-    shown = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1) if normalize else counts
-    off = np.where(np.eye(k, dtype=bool), -1, counts / np.maximum(counts.sum(1, keepdims=True), 1))
+    rates = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    off = np.where(np.eye(k, dtype=bool), -1.0, rates)
     t, p = np.unravel_index(off.argmax(), off.shape)
     alt = (f"Confusion matrix of {k} classes over {y_true.size} images, "
            f"{np.mean(y_true == y_pred):.1%} correct; the most common confusion is "
-           f"{class_names[t]} predicted as {class_names[p]} ({off[t, p]:.0%}).")
-    size = 2.0 + 0.6 * k
-    fig = _figure((size + 1.2, size), title or "Confusion matrix", alt)
+           f"{class_names[t]} predicted as {class_names[p]} ({rates[t, p]:.0%}).")
+    fig = _figure((2.3 + 0.5 * k, 1.5 + 0.5 * k), title or "Confusion matrix", alt)
     ax = fig.add_subplot()
+    shown = rates if normalize else counts
     im = ax.imshow(shown, cmap=MATRIX_CMAP, vmin=0, vmax=1 if normalize else counts.max())
     for (i, j), v in np.ndenumerate(shown):
-        r, g, b, _ = im.cmap(im.norm(v))
+        r, g, b, _ = im.cmap(im.norm(v))  # dark text on light cells, light on dark
         ax.text(j, i, f"{v:.2f}" if normalize else str(v), ha="center", va="center",
                 fontsize="small" if k > 6 else "medium",
                 color="black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white")
     ax.set_xticks(range(k), class_names, rotation=45, ha="right", rotation_mode="anchor")
     ax.set_yticks(range(k), class_names)
-    ax.set_xlabel("predicted class")
-    ax.set_ylabel("true class")
+    ax.set(xlabel="predicted class", ylabel="true class")
     fig.colorbar(im, ax=ax, shrink=0.8, label="fraction of true class" if normalize else "images")
     return fig
 
 
 def plot_per_class_accuracy(y_true, y_pred, class_names, *, title=None) -> Figure:
-    """Horizontal bars of the accuracy on each class, with the overall accuracy as a line.
+    """Horizontal bars of the accuracy on each class, with the overall accuracy dashed.
 
     Parameters
     ----------
@@ -401,94 +371,91 @@ def plot_per_class_accuracy(y_true, y_pred, class_names, *, title=None) -> Figur
     'Accuracy per class for 2 classes: best dog (100.0%), worst cat (50.0%), overall 75.0%.'
     """
     y_true, y_pred, k = _labels(y_true, y_pred, class_names)
-    support = np.bincount(y_true, minlength=k)
-    hits = np.bincount(y_true, weights=y_true == y_pred, minlength=k)
-    acc = hits / np.maximum(support, 1)
-    overall = np.mean(y_true == y_pred)
-    best, worst = int(acc.argmax()), int(acc.argmin())
+    acc = (np.bincount(y_true, weights=y_true == y_pred, minlength=k)
+           / np.maximum(np.bincount(y_true, minlength=k), 1))
+    overall, best, worst = np.mean(y_true == y_pred), int(acc.argmax()), int(acc.argmin())
     alt = (f"Accuracy per class for {k} classes: best {class_names[best]} ({acc[best]:.1%}), "
            f"worst {class_names[worst]} ({acc[worst]:.1%}), overall {overall:.1%}.")
     fig = _figure((6.4, 1.2 + 0.38 * k), title or "Accuracy per class", alt)
     ax = fig.add_subplot()
-    bars = ax.barh(range(k), acc, color=OKABE_ITO["blue"])
-    ax.bar_label(bars, [f"{a:.0%}" for a in acc], padding=3, fontsize="small")
-    ax.axvline(overall, color=OKABE_ITO["vermillion"], linestyle="--",
+    ax.barh(range(k), acc, color=OKABE_ITO["blue"], zorder=2)
+    for y, a in enumerate(acc):  # the value inside the bar's end, or just outside if short
+        inside = a > 0.15
+        ax.text(a - 0.01 if inside else a + 0.01, y, f"{a:.0%}", va="center", zorder=3,
+                ha="right" if inside else "left", color="white" if inside else "black",
+                fontsize="small", fontweight="bold")
+    ax.axvline(overall, color=OKABE_ITO["vermillion"], linestyle="--", zorder=1,
                label=f"overall {overall:.1%}")
     ax.set_yticks(range(k), class_names)
     ax.invert_yaxis()
-    ax.set_xlim(0, 1.08)
+    ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(xmax=1))
-    ax.set_xlabel("accuracy (correct / images of that class)")
-    ax.set_ylabel("true class")
-    ax.legend(loc="lower right", fontsize="small")
+    ax.set(xlabel="accuracy (share of that class's images classified correctly)",
+           ylabel="true class")
+    ax.legend(loc="lower right", fontsize="small", framealpha=1)
     return fig
 
 
 def plot_variant_comparison(rows: Sequence[Mapping], metric="test_accuracy", *, title=None,
                             annotate=None, annotate_format="{:.0f} s", xlabel="variant",
                             ylabel=None, percent=None) -> Figure:
-    """Bar chart comparing model variants on one metric, e.g. accuracy per filter size.
+    """Bar chart comparing model variants on one metric, e.g. test accuracy by filter size.
 
     Parameters
     ----------
     rows : sequence of dict
-        One dict per variant, in the order to draw, with a ``"name"`` (the bar label) and
-        the ``metric``: a number, or a list of numbers from repeated runs (the bar is
-        their mean, the error bar spans min to max and each run is drawn as a dot).
+        One dict per variant, in drawing order, with a ``"name"`` (the bar's label) and
+        the ``metric``: a number, or a list from repeated runs (then the bar is their
+        mean, an error bar spans min to max, and each run is a dot).
     metric : str
         The key to plot.
     title : str, optional
-        Figure title.
+        Figure title; the default names the metric.
     annotate : str, optional
-        A second key written above each bar with ``annotate_format``, e.g.
-        ``"train_seconds"`` gives "41 s" (lists are averaged).
+        Another key, written above each bar with ``annotate_format`` (lists are
+        averaged): ``annotate="train_seconds"`` writes e.g. "41 s".
     xlabel, ylabel : str, optional
-        Axis labels; ``ylabel`` defaults to the metric name.
+        Axis labels; ``ylabel`` defaults to the metric's name.
     percent : bool, optional
-        Format the axis as a percentage of 1; default: when the metric name contains
-        "accuracy".
+        Show values as percentages of 1; default: when the metric's name has "accuracy".
 
     Examples
     --------
     >>> rows = [{"name": "1x1", "test_accuracy": 0.52, "train_seconds": 30},
     ...         {"name": "3x3", "test_accuracy": [0.69, 0.71], "train_seconds": 41}]
-    >>> fig = plot_variant_comparison(rows, annotate="train_seconds")
-    >>> describe(fig)
+    >>> describe(plot_variant_comparison(rows, annotate="train_seconds"))
     'Bar chart of test accuracy for 2 variants: 1x1 52.0%, 3x3 70.0%.'
     """
-    if not rows:
-        raise ValueError("rows is empty")
     missing = [i for i, row in enumerate(rows) if "name" not in row or metric not in row]
-    if missing:
-        raise ValueError(f"rows {missing} lack 'name' or {metric!r}")
+    if not rows or missing:
+        raise ValueError(f"every row needs 'name' and {metric!r}; rows {missing} lack one"
+                         if rows else "rows is empty")
     runs = [np.atleast_1d(np.asarray(row[metric], dtype=float)) for row in rows]
     means = np.array([r.mean() for r in runs])
     names = [str(row["name"]) for row in rows]
     percent = "accuracy" in metric if percent is None else percent
-    fmt = "{:.1%}" if percent else "{:.3g}"
-    label = ylabel or metric.replace("_", " ")
+    fmt, label = ("{:.1%}" if percent else "{:.3g}"), ylabel or metric.replace("_", " ")
     alt = (f"Bar chart of {label} for {len(rows)} variants: "
            + ", ".join(f"{n} {fmt.format(m)}" for n, m in zip(names, means, strict=True)) + ".")
     fig = _figure((1.6 + 1.1 * len(rows), 3.8), title or f"{label.capitalize()} by variant", alt)
     ax = fig.add_subplot()
     x = np.arange(len(rows))
     err = np.array([[m - r.min(), r.max() - m] for m, r in zip(means, runs, strict=True)]).T
-    bars = ax.bar(x, means, color=OKABE_ITO["sky"], edgecolor=OKABE_ITO["blue"],
-                  yerr=err if any(r.size > 1 for r in runs) else None, capsize=4)
+    bars = ax.bar(x, means, color=OKABE_ITO["sky"], edgecolor=OKABE_ITO["blue"], capsize=4,
+                  yerr=err if any(r.size > 1 for r in runs) else None)
     for xi, r in zip(x, runs, strict=True):
         if r.size > 1:
             ax.plot(np.full(r.size, xi), r, "o", color=OKABE_ITO["black"], markersize=3)
-    texts = [fmt.format(m) for m in means]
-    if annotate:
-        texts = [t + "\n" + annotate_format.format(float(np.mean(row[annotate])))
-                 if annotate in row else t for t, row in zip(texts, rows, strict=True)]
-    top = max(float(np.max(r)) for r in runs)
+    texts = [fmt.format(m) + (f"\n{annotate_format.format(float(np.mean(row[annotate])))}"
+                              if annotate and annotate in row else "")
+             for m, row in zip(means, rows, strict=True)]
     ax.bar_label(bars, texts, padding=3, fontsize="small")
-    ax.set_ylim(0, (1.0 if percent and top <= 1 else top) * 1.2)
+    top = max(float(r.max()) for r in runs)
+    ax.set_ylim(0, max(top * 1.25, 1.0 if percent else 0.0) or 1.0)
     if percent:
+        ax.set_yticks(np.linspace(0, 1, 6))
         ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
     ax.set_xticks(x, names)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(label)
+    ax.set(xlabel=xlabel, ylabel=label)
     ax.grid(axis="y", alpha=0.3)
     return fig

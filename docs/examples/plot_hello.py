@@ -1,0 +1,11 @@
+"""
+Hello
+=====
+
+A check.
+"""
+
+# %%
+import matplotlib.pyplot as plt
+
+plt.plot([1, 2])

@@ -1,0 +1,66 @@
+"""Sessions: ``tests``, ``lint``, ``docs`` and ``bench``.
+
+``nox -s docs`` builds the site in the full profile (the lesson's exact recipe).
+Options after ``--``: ``--quick`` (small subset, a few epochs, pages bannered),
+``--no-exec`` (no code runs: for editing prose), ``--clean`` (from scratch).
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["tests", "lint"]
+# Installing TensorFlow takes a minute; reusing the environment keeps rebuilds fast.
+nox.options.reuse_existing_virtualenvs = True
+
+ROOT = Path(__file__).parent
+DOCS = ROOT / "docs"
+
+
+@nox.session
+def tests(session):
+    """Run the test suite (unit tests, doctests, and the real-data integration test)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session):
+    """Check style and common mistakes with ruff."""
+    session.install("ruff")
+    session.run("ruff", "check", "cnnlesson", "tests", "docs", "benchmarks", "noxfile.py")
+
+
+@nox.session
+def docs(session):
+    """Build the site into docs/_build/<profile>/html, warnings as errors."""
+    options = set(session.posargs)
+    unknown = options - {"--quick", "--no-exec", "--clean"}
+    if unknown:
+        session.error(f"unknown option(s) {sorted(unknown)}; use --quick, --no-exec, --clean")
+    profile = "quick" if "--quick" in options else "full"
+    out = DOCS / "_build" / profile
+    if "--clean" in options:
+        for path in (out, DOCS / "auto_examples", DOCS / "api" / "generated"):
+            shutil.rmtree(path, ignore_errors=True)
+    session.install("-e", ".[docs]")
+    env = {"CNNLESSON_PROFILE": profile}
+    extra = []
+    if "--no-exec" in options:
+        env["CNNLESSON_NO_EXEC"] = "1"
+        extra = ["-D", "plot_gallery=0"]
+    session.run(
+        "sphinx-build", "-W", "--keep-going", "-b", "html", "-d", str(out / "doctrees"),
+        *extra, str(DOCS), str(out / "html"), env=env,
+    )
+    session.log(f"open {out / 'html' / 'index.html'}")
+
+
+@nox.session
+def bench(session):
+    """Measure training speed against plain model.fit (see benchmarks/NOTES.md)."""
+    session.install("-e", ".")
+    session.run("python", "benchmarks/bench.py", *session.posargs,
+                env={"PYTHONUNBUFFERED": "1", **os.environ})
