@@ -271,3 +271,36 @@ def _stored_numbers(stored: dict) -> dict:
     names = ("history", "test_accuracy", "test_loss", "train_seconds",
              "images_per_second", "recipe")
     return {name: stored[name] for name in names}
+
+
+def cached_results():
+    """Every training result stored in the cache, newest first, without the models.
+
+    Returns
+    -------
+    list of dict
+        Each with ``cache_key``, ``recipe``, ``test_accuracy``, ``test_loss``,
+        ``train_seconds``, ``images_per_second``, ``history`` and ``versions``.
+        Unreadable entries are skipped.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> os.environ["CNNLESSON_CACHE_DIR"] = tempfile.mkdtemp()
+    >>> cached_results()
+    []
+    >>> del os.environ["CNNLESSON_CACHE_DIR"]
+    """
+    folder = cache_dir()
+    if not folder.is_dir():
+        return []
+    results = []
+    for entry in folder.iterdir():
+        try:
+            stored = json.loads((entry / _RESULT_FILE).read_text())
+            modified = (entry / _RESULT_FILE).stat().st_mtime
+        except (OSError, ValueError):
+            continue
+        stored.pop("weights_sha256", None)
+        results.append((modified, {"cache_key": entry.name, **stored}))
+    return [result for _, result in sorted(results, key=lambda pair: -pair[0])]
