@@ -325,7 +325,8 @@ def dense_forward_flops(in_features, units, positions=1):
 
 
 class LayerParams(NamedTuple):
-    """One row of :func:`parameter_table`."""
+    """One row of :func:`parameter_table`: the layer's name, class name and output shape,
+    its parameter count by formula and the count Keras reports (equal, or the table raises)."""
 
     name: str
     kind: str
@@ -404,6 +405,15 @@ def parameter_table(model):
 def total_parameters(model):
     """Total parameter count of ``model``, every layer checked by :func:`parameter_table`.
 
+    Parameters
+    ----------
+    model : keras.Model
+        A built model.
+
+    Returns
+    -------
+    int
+
     Examples
     --------
     >>> import keras
@@ -418,6 +428,20 @@ def layer_forward_flops(layer):
 
     ``Conv2D``, ``Conv3D`` and ``Dense`` are counted; weightless layers (pooling, dropout,
     flatten, activations) give 0 because their cost is negligible next to the matrix work.
+
+    Parameters
+    ----------
+    layer : keras.layers.Layer
+        A layer of a built model (its input and output shapes are read).
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        For a layer with weights but no FLOP formula here.
 
     Examples
     --------
@@ -440,7 +464,16 @@ def layer_forward_flops(layer):
 
 
 def forward_flops_per_image(model):
-    """Sum of :func:`layer_forward_flops` over the model's layers.
+    """Forward FLOPs for one image: the sum of :func:`layer_forward_flops` over the layers.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built model.
+
+    Returns
+    -------
+    int
 
     Examples
     --------
@@ -459,6 +492,19 @@ def training_flops_per_image(model, first_layer_input_gradient=False):
     input. The first weighted layer's input is the data, whose gradient no one needs, so by
     default it is charged 2x its forward cost and every other layer 3x. Pass
     ``first_layer_input_gradient=True`` for the plain ``3 * forward`` convention.
+    The optimizer's update and the loss are not counted (both are linear in the parameter
+    or class count, tiny next to the products).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built model.
+    first_layer_input_gradient : bool
+        Also charge the first weighted layer for a gradient with respect to the data.
+
+    Returns
+    -------
+    int
 
     Examples
     --------
