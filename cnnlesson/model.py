@@ -115,7 +115,9 @@ def build_lesson_model(
     def kernel_init():
         return keras.initializers.GlorotUniform(seed=next(layer_seeds))
 
-    stack = [keras.Input(shape=INPUT_SHAPE)]
+    # A fixed name keeps the architecture description (and so the cache key) identical
+    # however many models this session has built.
+    stack = [keras.Input(shape=INPUT_SHAPE, name="input_layer")]
     for index, size in enumerate(conv_kernel_sizes):
         if index > 0:
             stack.append(layers.Dropout(0.3, seed=next(layer_seeds), name=name("dropout")))

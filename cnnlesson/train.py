@@ -112,8 +112,9 @@ def _library_versions() -> dict:
 
 def _cache_key(model, recipe, data_fingerprint) -> str:
     description = {
-        "architecture": model.to_json(),
-        "optimizer": model.optimizer.get_config() if model.optimizer else None,
+        "architecture": model.get_config(),
+        # The optimizer's name is numbered per session ("adam_1"), so it is left out.
+        "optimizer": {k: v for k, v in model.optimizer.get_config().items() if k != "name"},
         "recipe": recipe,
         "data": data_fingerprint,
         "versions": _library_versions(),

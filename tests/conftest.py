@@ -1,0 +1,60 @@
+"""Shared fixtures: a tiny CIFAR-10 copy in the official layout, and no network."""
+
+import os
+import pickle
+import socket
+
+import numpy as np
+import pytest
+
+from cnnlesson.data import CIFAR10_DIR_VARIABLE, TEST_BATCH, TRAIN_BATCHES
+
+# The real copy, if CI or the developer provides one, captured before any test
+# changes the environment.
+REAL_CIFAR10_DIR = os.environ.get(CIFAR10_DIR_VARIABLE)
+
+TINY_IMAGES_PER_BATCH = 40
+
+
+def write_batch(path, images, labels, protocol=2):
+    """Write one batch like the official files: CHW rows of uint8, a list of labels."""
+    rows = images.transpose(0, 3, 1, 2).reshape(len(images), 3072)
+    record = {b"batch_label": path.name.encode(), b"labels": [int(v) for v in labels],
+              b"data": np.ascontiguousarray(rows)}
+    with open(path, "wb") as handle:
+        pickle.dump(record, handle, protocol=protocol)
+
+
+def tiny_split(seed, count=TINY_IMAGES_PER_BATCH):
+    generator = np.random.default_rng(seed)
+    images = generator.integers(0, 256, size=(count, 32, 32, 3), dtype=np.uint8)
+    labels = np.arange(count) % 10
+    return images, labels
+
+
+@pytest.fixture
+def tiny_cifar10(tmp_path, monkeypatch):
+    """A complete, tiny CIFAR-10 copy (40 images per batch) named by the variable."""
+    folder = tmp_path / "cifar10" / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    batches = {}
+    for seed, name in enumerate((*TRAIN_BATCHES, TEST_BATCH)):
+        images, labels = tiny_split(seed)
+        write_batch(folder / name, images, labels)
+        batches[name] = (images, labels)
+    monkeypatch.setenv(CIFAR10_DIR_VARIABLE, str(folder.parent))
+    return folder, batches
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path, monkeypatch):
+    """No test reaches the network, reads the real data or writes the user's cache."""
+    monkeypatch.delenv(CIFAR10_DIR_VARIABLE, raising=False)
+    monkeypatch.setenv("CNNLESSON_CACHE_DIR", str(tmp_path / "training-cache"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
+
+    def refuse(*args, **kwargs):
+        raise OSError("tests may not use the network")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
