@@ -1,24 +1,21 @@
 """Figures for the lesson: images, feature maps, kernels, training curves and results.
 
 Every function takes NumPy arrays, dicts or lists (never a Keras object) and returns a
-:class:`matplotlib.figure.Figure` made with the object API, so nothing is left open in
-:mod:`matplotlib.pyplot`. Colour maps are colour-blind safe: viridis/cividis for
+:class:`matplotlib.figure.Figure` opened through :mod:`matplotlib.pyplot`, so notebooks
+show it and sphinx-gallery collects it; close it with ``plt.close(fig)`` in long loops.
+Colour maps are colour-blind safe: viridis/cividis for
 magnitudes, RdBu_r centred on zero for signed weights, Okabe-Ito colours for lines and
 bars. Each figure carries a one-sentence description, read with :func:`describe`, for
-use as alt text. In Jupyter (myst-nb) and in sphinx-gallery's ``capture_repr`` a figure
-left as a cell's last value shows itself as a PNG (``_repr_png_``) or as an HTML
-``<img>`` that carries that alt text (``_repr_html_``).
+use as alt text (the site's gallery scraper reads it).
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import math
 from collections.abc import Mapping, Sequence
 
 import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import CenteredNorm
 from matplotlib.figure import Figure
@@ -46,24 +43,9 @@ def describe(fig: Figure) -> str:
     return text
 
 
-class _LessonFigure(Figure):
-    """A plain Figure that can also display itself where pyplot is not used."""
-
-    def _repr_png_(self):
-        buffer = io.BytesIO()
-        self.savefig(buffer, format="png", dpi=150)
-        return buffer.getvalue()
-
-    def _repr_html_(self):
-        data = base64.b64encode(self._repr_png_()).decode("ascii")
-        alt = html.escape(getattr(self, "cnnlesson_alt_text", ""), quote=True)
-        width = round(self.get_figwidth() * 100)
-        return (f'<img src="data:image/png;base64,{data}" alt="{alt}" width="{width}" '
-                'style="max-width: 100%; height: auto;">')
-
-
 def _figure(figsize, title, alt):
-    fig = _LessonFigure(figsize=figsize, layout="constrained")
+    # Made through pyplot so that Jupyter shows it and sphinx-gallery's scraper collects it.
+    fig = plt.figure(figsize=figsize, layout="constrained")
     if title:
         fig.suptitle(title, fontsize="large", fontweight="bold")
     fig.cnnlesson_alt_text = alt

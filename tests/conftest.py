@@ -1,6 +1,8 @@
 """Shared fixtures: a tiny CIFAR-10 copy in the official layout, and no network."""
 
 import os
+
+os.environ.setdefault("MPLBACKEND", "Agg")  # tests draw figures without a display
 import pickle
 import socket
 
@@ -58,3 +60,12 @@ def isolated_environment(tmp_path, monkeypatch):
 
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     monkeypatch.setattr(socket.socket, "connect", refuse)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    """Plotting functions open figures through pyplot; close them between tests."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

