@@ -28,7 +28,6 @@ from cnnlesson.plotting import (
 )
 
 
-
 def show(figure):
     """Hand a figure to pyplot: ``plt.show()`` displays it, sphinx-gallery collects it."""
     plt.figure(figure)
@@ -74,7 +73,8 @@ history = result.history
 print(f"{'epoch':>5}  {'train loss':>10}  {'test loss':>9}  {'train acc':>9}  {'test acc':>8}"
       f"  {'seconds':>7}")
 for epoch, values in enumerate(zip(history["loss"], history["val_loss"], history["accuracy"],
-                                   history["val_accuracy"], history["epoch_seconds"]), start=1):
+                                   history["val_accuracy"], history["epoch_seconds"], strict=True),
+                               start=1):
     loss, val_loss, accuracy, val_accuracy, seconds = values
     print(f"{epoch:>5}  {loss:>10.4f}  {val_loss:>9.4f}  {accuracy:>9.1%}  {val_accuracy:>8.1%}"
           f"  {seconds:>7.1f}")
