@@ -47,8 +47,9 @@ def main(argv=None):
 
     Examples
     --------
-    >>> main(["train", "--epochs", "0"])  # doctest: +SKIP
-    usage: python -m cnnlesson train ...
+    >>> main(["train", "--epochs", "0"])
+    Traceback (most recent call last):
+    SystemExit: 2
     """
     arguments = _parser().parse_args(argv)
     from cnnlesson.data import DatasetError

@@ -185,9 +185,17 @@ def load_cifar10(subset: int | None = None):
 
     Examples
     --------
+    Loading needs the data (a download, or the local copy):
+
     >>> (x_train, y_train), (x_test, y_test) = load_cifar10(subset=8)  # doctest: +SKIP
     >>> x_train.shape, y_train.shape, x_train.dtype  # doctest: +SKIP
     ((8, 32, 32, 3), (8, 1), dtype('uint8'))
+
+    Bad arguments are refused before anything is read:
+
+    >>> load_cifar10(subset=0)
+    Traceback (most recent call last):
+    ValueError: subset must be a positive integer or None, got 0
     """
     if subset is not None and (isinstance(subset, bool) or not isinstance(subset, int)
                                or subset <= 0):

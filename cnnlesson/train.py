@@ -216,9 +216,17 @@ def train_lesson_model(
 
     Examples
     --------
+    Training needs the data (a download, or the local copy):
+
     >>> result = train_lesson_model(epochs=1, subset=256)  # doctest: +SKIP
     >>> result.recipe["epochs"], 0.0 <= result.test_accuracy <= 1.0  # doctest: +SKIP
     (1, True)
+
+    A schedule that cannot work is refused before anything is loaded:
+
+    >>> train_lesson_model(epochs=0)
+    Traceback (most recent call last):
+    ValueError: epochs must be a positive integer, got 0
     """
     _check_schedule(epochs, batch_size, subset)
     recipe = {
