@@ -1,0 +1,71 @@
+"""Checks of the lesson's claims, and the arithmetic of convolutions by formula.
+
+One module per idea; everything is re-exported here, so ``from cnnlesson.analysis import
+...`` reaches every public name:
+
+- :mod:`~cnnlesson.analysis.counting`: parameters per layer and per model
+  (:func:`parameter_table`, :func:`total_parameters`), checked against Keras.
+- :mod:`~cnnlesson.analysis.sizes`: output sizes after convolution and pooling, and
+  receptive fields.
+- :mod:`~cnnlesson.analysis.flops`: FLOPs per layer, per forward pass and per training step.
+- :mod:`~cnnlesson.analysis.convolution`: a reference convolution in NumPy
+  (:func:`apply_conv2d`), the same kernel in a Keras layer, and 1x1 channel mixing.
+- :mod:`~cnnlesson.analysis.composition`: two stacked convolutions as one composed kernel,
+  and why a ReLU between them breaks the identity.
+- :mod:`~cnnlesson.analysis.decomposition`: one feature map as a sum of per-channel maps.
+
+The convolutions are plain NumPy cross-correlations (what Keras ``Conv2D`` computes), so
+the pages can show and verify each claim without a framework; Keras is imported only
+inside the functions that compare against a real layer.
+"""
+
+from __future__ import annotations
+
+# Imported by the single-file module this package replaced, so reachable from it; kept.
+from typing import NamedTuple  # noqa: F401
+
+import numpy as np  # noqa: F401
+
+from cnnlesson.analysis.composition import StackedCheck, compose_kernels, stacked_vs_single_check
+from cnnlesson.analysis.convolution import (
+    GREY_WEIGHTS,
+    apply_conv2d,
+    conv2d_layer_with_weights,
+    mix_channels_1x1,
+)
+from cnnlesson.analysis.counting import (
+    LayerParams,
+    conv2d_params,
+    conv3d_params,
+    dense_params,
+    parameter_table,
+    total_parameters,
+)
+from cnnlesson.analysis.decomposition import (
+    FeatureMapParts,
+    check_decomposition,
+    decompose_feature_map,
+)
+from cnnlesson.analysis.flops import (
+    conv_forward_flops,
+    dense_forward_flops,
+    forward_flops_per_image,
+    layer_forward_flops,
+    training_flops_per_image,
+)
+from cnnlesson.analysis.sizes import (
+    ReceptiveField,
+    conv_output_size,
+    pool_output_size,
+    receptive_field,
+)
+
+__all__ = [
+    "GREY_WEIGHTS", "FeatureMapParts", "LayerParams", "ReceptiveField", "StackedCheck",
+    "apply_conv2d", "check_decomposition", "compose_kernels", "conv2d_layer_with_weights",
+    "conv2d_params", "conv3d_params", "conv_forward_flops", "conv_output_size",
+    "decompose_feature_map", "dense_forward_flops", "dense_params", "forward_flops_per_image",
+    "layer_forward_flops", "mix_channels_1x1", "parameter_table", "pool_output_size",
+    "receptive_field", "stacked_vs_single_check", "total_parameters",
+    "training_flops_per_image",
+]

@@ -1,0 +1,140 @@
+"""Two stacked convolutions as one: the composed kernel, and why a ReLU between them breaks it.
+
+Checked in NumPy with :func:`~cnnlesson.analysis.convolution.apply_conv2d`; no Keras needed.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from cnnlesson.analysis._checks import _positive_int
+from cnnlesson.analysis.convolution import _as_bias, _as_kernel, apply_conv2d
+from cnnlesson.analysis.sizes import conv_output_size
+
+
+def compose_kernels(k1, k2, b1=None, b2=None):
+    """One kernel (and bias) equal to two *linear* stride-1 convolutions applied in turn.
+
+    Keras computes cross-correlations. Substituting the first into the second,
+    ``z[i, j] = sum x[i + a + a', j + b + b'] k1[a, b] k2[a', b']``, so the composite is a
+    cross-correlation whose kernel is ``K[u, v] = sum_{a + a' = u, b + b' = v} k1[a, b] @
+    k2[a', b']``: the full 2-D *convolution* of the two kernels, with a matrix product over
+    the middle channels. Sizes add minus one (3x3 then 3x3 gives 5x5). The first bias passes
+    through the second kernel: ``B = b2 + sum_{a', b'} b1 @ k2[a', b']``.
+
+    The identity is exact with ``'valid'`` padding. With ``'same'`` padding it holds only
+    in the interior, at least ``k2 // 2`` pixels from the border: there the second layer
+    reads the first layer's zero padding, whereas the composite reads real pixels.
+    With an activation between the two layers no such kernel exists in general
+    (see :func:`stacked_vs_single_check`).
+
+    Parameters
+    ----------
+    k1, k2 : array_like
+        ``(kh1, kw1, C, M)`` and ``(kh2, kw2, M, F)``, Keras layout.
+    b1, b2 : array_like, optional
+        ``(M,)`` and ``(F,)``; missing biases count as zero.
+
+    Returns
+    -------
+    kernel : numpy.ndarray
+        ``(kh1 + kh2 - 1, kw1 + kw2 - 1, C, F)``.
+    bias : numpy.ndarray
+        ``(F,)``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> k1, k2 = rng.normal(size=(3, 3, 3, 8)), rng.normal(size=(3, 3, 8, 4))
+    >>> kernel, bias = compose_kernels(k1, k2)
+    >>> kernel.shape
+    (5, 5, 3, 4)
+    >>> x = rng.normal(size=(9, 9, 3))
+    >>> bool(np.allclose(apply_conv2d(apply_conv2d(x, k1), k2), apply_conv2d(x, kernel)))
+    True
+    """
+    k1, k2 = _as_kernel(k1, "k1"), _as_kernel(k2, "k2")
+    if k1.shape[3] != k2.shape[2]:
+        raise ValueError(f"k1 has {k1.shape[3]} output channels but k2 expects "
+                         f"{k2.shape[2]} input channels")
+    (kh1, kw1, cin, mid), (kh2, kw2, _, filters) = k1.shape, k2.shape
+    kernel = np.zeros((kh1 + kh2 - 1, kw1 + kw2 - 1, cin, filters))
+    for a in range(kh2):
+        for b in range(kw2):
+            kernel[a:a + kh1, b:b + kw1] += k1 @ k2[a, b]
+    bias = np.zeros(filters) if b2 is None else _as_bias(b2, filters, "b2").copy()
+    if b1 is not None:
+        bias += _as_bias(b1, mid, "b1") @ k2.sum(axis=(0, 1))
+    return kernel, bias
+
+
+class StackedCheck(NamedTuple):
+    """Numbers behind "two 3x3 convolutions versus one 5x5" (:func:`stacked_vs_single_check`)."""
+
+    linear_max_abs_diff: float
+    """Largest gap between two linear 3x3 layers and their composed 5x5 kernel."""
+    linear_fit_residual: float
+    """Relative residual of the best single 5x5 kernel fitted to the linear stack (~0)."""
+    relu_fit_residual: float
+    """The same with a ReLU between the two layers: clearly above 0."""
+
+
+def _relative_fit_residual(x, target, size):
+    # Best affine map from each size x size x C input patch to the output pixel.
+    patches = np.lib.stride_tricks.sliding_window_view(x, (size, size), axis=(1, 2))
+    design = patches.reshape(-1, patches[0, 0, 0].size)
+    design = np.hstack([design, np.ones((design.shape[0], 1))])
+    y = target.reshape(-1, target.shape[-1])
+    coef = np.linalg.lstsq(design, y, rcond=None)[0]
+    return float(np.linalg.norm(design @ coef - y) / np.linalg.norm(y - y.mean(axis=0)))
+
+
+def stacked_vs_single_check(in_channels=3, mid_channels=8, out_channels=4, image_size=16,
+                            n_images=8, seed=0):
+    """Compare two stacked 3x3 convolutions with one 5x5, with and without a ReLU between.
+
+    Two random 3x3 layers (with biases, 'valid' padding) run on random images. Without an
+    activation, their composed 5x5 kernel (:func:`compose_kernels`) reproduces them to
+    rounding error. With a ReLU, the best single 5x5 kernel, fitted by least squares over
+    every output pixel, still leaves a residual: if any 5x5 kernel reproduced the stack,
+    the fit would find it and the residual would be 0. Residuals are relative to the
+    target's spread (``||fit - y|| / ||y - mean(y)||``, 1 means no better than a constant).
+
+    Parameters
+    ----------
+    in_channels, mid_channels, out_channels, image_size, n_images : int
+        Sizes of the random experiment; the fit needs more pixels than ``25 * C + 1``.
+    seed : int
+
+    Returns
+    -------
+    StackedCheck
+
+    Examples
+    --------
+    >>> check = stacked_vs_single_check()
+    >>> check.linear_max_abs_diff < 1e-12, check.linear_fit_residual < 1e-9
+    (True, True)
+    >>> check.relu_fit_residual > 0.1
+    True
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(_positive_int(n_images, "n_images"), image_size, image_size,
+                         _positive_int(in_channels, "in_channels")))
+    k1 = rng.normal(size=(3, 3, in_channels, _positive_int(mid_channels, "mid_channels")))
+    k2 = rng.normal(size=(3, 3, mid_channels, _positive_int(out_channels, "out_channels")))
+    b1, b2 = rng.normal(size=mid_channels), rng.normal(size=out_channels)
+    pixels = n_images * conv_output_size(image_size, 5) ** 2
+    if pixels <= 25 * in_channels + 1:
+        # An under-determined fit would reach residual 0 and prove nothing.
+        raise ValueError(f"need more output pixels ({pixels}) than fitted weights "
+                         f"({25 * in_channels + 1}); use more or larger images")
+    hidden = apply_conv2d(x, k1, b1)
+    linear = apply_conv2d(hidden, k2, b2)
+    kernel, bias = compose_kernels(k1, k2, b1, b2)
+    relu = apply_conv2d(np.maximum(hidden, 0.0), k2, b2)
+    return StackedCheck(float(np.abs(apply_conv2d(x, kernel, bias) - linear).max()),
+                        _relative_fit_residual(x, linear, 5),
+                        _relative_fit_residual(x, relu, 5))

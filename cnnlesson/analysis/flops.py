@@ -1,0 +1,168 @@
+"""FLOPs by formula: per layer, per forward pass and per training step, for one image.
+
+A multiply-add counts as 2 FLOPs; only the matrix work (convolutions and dense layers) is
+counted. The model-level functions read a Keras model's layers by their attributes,
+without importing Keras.
+"""
+
+from __future__ import annotations
+
+import math
+
+from cnnlesson.analysis._checks import _positive_int
+from cnnlesson.analysis.counting import _layer_in_channels
+
+
+def conv_forward_flops(output_size, kernel_size, in_channels, filters):
+    """Forward FLOPs of one convolution on one input, counting a multiply-add as 2 FLOPs.
+
+    ``2 * prod(output_size) * prod(kernel_size) * in_channels * filters``. Bias additions
+    and the activation are not counted (they are a fraction of a percent of the total and
+    are not matrix-unit work), which is the usual convention for percent-of-peak figures.
+
+    Parameters
+    ----------
+    output_size, kernel_size : int or tuple of ints
+        Output spatial size and kernel size, with one entry per spatial axis (2 for
+        ``Conv2D``, 3 for ``Conv3D``); ints mean one axis.
+    in_channels, filters : int
+        For grouped convolutions pass the channels per group as ``in_channels``.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> conv_forward_flops((32, 32), (3, 3), 3, 32)
+    1769472
+    """
+    out = output_size if isinstance(output_size, (tuple, list)) else (output_size,)
+    ker = kernel_size if isinstance(kernel_size, (tuple, list)) else (kernel_size,)
+    out = [_positive_int(v, "output_size") for v in out]
+    ker = [_positive_int(v, "kernel_size") for v in ker]
+    cin = _positive_int(in_channels, "in_channels")
+    f = _positive_int(filters, "filters")
+    return 2 * math.prod(out) * math.prod(ker) * cin * f
+
+
+def dense_forward_flops(in_features, units, positions=1):
+    """Forward FLOPs of a ``Dense`` layer on one input: ``2 * positions * in_features * units``.
+
+    Parameters
+    ----------
+    in_features, units : int
+        Size of the input's last axis and number of outputs.
+    positions : int
+        How many vectors the layer is applied to (1 after ``Flatten``).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> dense_forward_flops(8192, 512)
+    8388608
+    """
+    n = _positive_int(in_features, "in_features")
+    u = _positive_int(units, "units")
+    return 2 * _positive_int(positions, "positions") * n * u
+
+
+def layer_forward_flops(layer):
+    """Forward FLOPs of one layer for one image (2 per multiply-add; see ``conv_forward_flops``).
+
+    ``Conv2D``, ``Conv3D`` and ``Dense`` are counted; weightless layers (pooling, dropout,
+    flatten, activations) give 0 because their cost is negligible next to the matrix work.
+
+    Parameters
+    ----------
+    layer : keras.layers.Layer
+        A layer of a built model (its input and output shapes are read).
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        For a layer with weights but no FLOP formula here.
+
+    Examples
+    --------
+    >>> import keras
+    >>> model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(4, 3)])
+    >>> layer_forward_flops(model.layers[0])     # 2 * 6*6 outputs * 3*3*3 * 4
+    7776
+    """
+    kind = type(layer).__name__
+    if kind in ("Conv2D", "Conv3D"):
+        cin = _layer_in_channels(layer) // getattr(layer, "groups", 1)
+        spatial = tuple(layer.output.shape[1:-1])
+        return conv_forward_flops(spatial, tuple(layer.kernel_size), cin, layer.filters)
+    if kind == "Dense":
+        positions = math.prod(layer.input.shape[1:-1])
+        return dense_forward_flops(_layer_in_channels(layer), layer.units, positions)
+    if not layer.weights:
+        return 0
+    raise ValueError(f"no FLOP formula for layer {layer.name!r} of type {kind}")
+
+
+def forward_flops_per_image(model):
+    """Forward FLOPs for one image: the sum of :func:`layer_forward_flops` over the layers.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built model.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> import keras
+    >>> forward_flops_per_image(keras.Sequential([keras.Input((8,)), keras.layers.Dense(4)]))
+    64
+    """
+    return sum(layer_forward_flops(layer) for layer in model.layers)
+
+
+def training_flops_per_image(model, first_layer_input_gradient=False):
+    """FLOPs of one training step per image: forward plus backward pass.
+
+    The backward pass of a weighted layer costs two forward passes: one product for the
+    gradient with respect to its weights and one for the gradient with respect to its
+    input. The first weighted layer's input is the data, whose gradient no one needs, so by
+    default it is charged 2x its forward cost and every other layer 3x. Pass
+    ``first_layer_input_gradient=True`` for the plain ``3 * forward`` convention.
+    The optimizer's update and the loss are not counted (both are linear in the parameter
+    or class count, tiny next to the products).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built model.
+    first_layer_input_gradient : bool
+        Also charge the first weighted layer for a gradient with respect to the data.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> import keras
+    >>> model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4),
+    ...                           keras.layers.Dense(2)])
+    >>> forward_flops_per_image(model), training_flops_per_image(model)
+    (80, 176)
+    """
+    flops = [layer_forward_flops(layer) for layer in model.layers]
+    total = 3 * sum(flops)
+    if not first_layer_input_gradient:
+        total -= next((f for f in flops if f), 0)
+    return total
