@@ -3,11 +3,19 @@
 The build profile comes from ``CNNLESSON_PROFILE`` (set by ``nox -s docs``):
 ``full`` trains the lesson's exact recipe, ``quick`` a short schedule whose
 pages carry a banner.  ``CNNLESSON_NO_EXEC=1`` runs no code at all.
+
+Who runs what: myst-nb executes the narrative pages (``*.md``) and nothing else;
+sphinx-gallery executes ``examples/plot_*.py`` and nothing else.  The
+``exclude_patterns`` below keep each tool away from the other's files.
 """
 
+import importlib
 import os
+import pkgutil
 import shutil
 from pathlib import Path
+
+from docutils import nodes
 
 import cnnlesson
 
@@ -17,7 +25,7 @@ NO_EXEC = os.environ.get("CNNLESSON_NO_EXEC") == "1"
 
 project = "cnnlesson"
 author = "The cnnlesson authors"
-copyright = "2026, The cnnlesson authors"
+copyright = "2026, The cnnlesson authors. Code MIT, text and figures CC BY 4.0"
 release = version = cnnlesson.__version__
 
 extensions = [
@@ -32,12 +40,22 @@ extensions = [
     "sphinxcontrib.bibtex",
 ]
 
-exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints",
-                    "auto_examples/*.ipynb", "auto_examples/*.py", "examples/*"]
+templates_path = ["_templates"]
+
+exclude_patterns = [
+    "_build", "jupyter_execute", "**.ipynb_checkpoints",
+    # sphinx-gallery's own outputs: the notebooks and scripts it writes for download
+    # must not be read (myst-nb would otherwise parse and execute the .ipynb files).
+    "auto_examples/**.ipynb", "auto_examples/**.py", "auto_examples/**.md",
+    # The gallery's sources: sphinx-gallery turns them into auto_examples/*.rst.
+    "examples",
+    # The per-gallery timing page duplicates the global one (sg_execution_times).
+    "auto_examples/sg_execution_times.rst",
+]
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb"}
 
 # Narrative pages: executed by myst-nb, cached per profile so that an unchanged page is
-# not run again, and a failing cell fails the build.
+# not run again, and a failing cell fails the build.  (jupyter-cache keeps the outputs.)
 nb_execution_mode = "off" if NO_EXEC else "cache"
 nb_execution_cache_path = str(DOCS / "_build" / PROFILE.name / ".jupyter_cache")
 nb_execution_timeout = 3600
@@ -45,10 +63,13 @@ nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_output_stderr = "remove"
 nb_merge_streams = True
-myst_enable_extensions = ["colon_fence", "dollarmath", "amsmath", "substitution"]
+# Markdown that code cells display is parsed as MyST, so tables and roles work in it.
+nb_render_markdown_format = "myst"
+myst_enable_extensions = ["colon_fence", "dollarmath", "amsmath", "substitution", "attrs_inline"]
+myst_heading_anchors = 3
 
-# Gallery: sphinx-gallery runs docs/examples/*.py and only those (myst-nb ignores them
-# through exclude_patterns).  Results are per profile, so switching profiles regenerates.
+# Gallery: sphinx-gallery runs docs/examples/plot_*.py and only those.  Results are per
+# profile, so switching profiles regenerates.
 _profile_stamp = DOCS / "auto_examples" / ".profile"
 if _profile_stamp.exists() and _profile_stamp.read_text() != PROFILE.name:
     shutil.rmtree(DOCS / "auto_examples")
@@ -66,33 +87,143 @@ sphinx_gallery_conf = {
     "image_scrapers": ("matplotlib",),
     "capture_repr": ("_repr_html_", "__repr__"),
     "show_memory": False,
+    # Timing pages are wanted (How this site was built links the global one).
+    "write_computation_times": True,
 }
 
+# API reference: one page per module, generated from the docstrings.
 autodoc_default_options = {"members": True, "show-inheritance": False}
 autodoc_typehints = "description"
+autodoc_member_order = "bysource"
 autosummary_generate = True
+autosummary_imported_members = False
+# A module's __all__ says what it offers: a package that gathers its submodules' names
+# in __all__ is documented with those names, on its own page.
+autosummary_ignore_module_all = False
+
+
+def _api_packages():
+    """{package: [public submodules]} for the subpackages of cnnlesson."""
+    packages = {}
+    for info in pkgutil.iter_modules(cnnlesson.__path__, "cnnlesson."):
+        if info.ispkg:
+            package = importlib.import_module(info.name)
+            packages[info.name] = [
+                sub.name for sub in pkgutil.iter_modules(package.__path__, info.name + ".")
+                if not sub.name.rsplit(".", 1)[1].startswith("_")
+            ]
+    return packages
+
+
+autosummary_context = {"cnnlesson_packages": _api_packages()}
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False
+# "Attributes" sections become fields of their class, not separate entries that would
+# collide with the entries autodoc writes for the same attributes.
+napoleon_use_ivar = True
 
+# Bibliography: one page (bibliography.md) lists every entry; {cite:p} and {cite:t}
+# resolve to it from any page.
 bibtex_bibfiles = ["references.bib"]
-bibtex_default_style = "plain"
+bibtex_default_style = "unsrt"
 bibtex_reference_style = "author_year"
+bibtex_cite_id = "cite-{key}"
+
+# Copy buttons copy commands, not prompts or the output printed after them.
+copybutton_prompt_text = r">>> |\.\.\. |\$ |In \[\d*\]: | {2,5}\.\.\.: "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+copybutton_remove_prompts = True
+copybutton_exclude = ".linenos, .gp, .go"
 
 html_theme = "sphinx_book_theme"
-html_title = "cnnlesson: designing a convolutional network"
+html_title = "cnnlesson"
 html_static_path = ["_static"]
+html_css_files = ["cnnlesson.css"]
+html_last_updated_fmt = None
 html_theme_options = {
     "show_toc_level": 2,
     "use_download_button": True,
     "use_fullscreen_button": False,
+    "home_page_in_toc": True,
+    "navigation_with_keys": False,
+    "toc_title": "On this page",
 }
 
-if not PROFILE.is_lesson_recipe:
-    html_theme_options["announcement"] = (
-        f"Quick build: the models on these pages were trained on a small subset for a few "
-        f"epochs ({PROFILE.name} profile). Their numbers are not the lesson's; build with "
-        "<code>nox -s docs</code> for those."
-    )
+def _images(subset):
+    return "all 50,000 images" if subset is None else f"{subset:,} images"
+
+
+# What every page says when its models were not trained with the lesson's recipe.
+QUICK_NOTE = "" if PROFILE.is_lesson_recipe else (
+    f"The models on these pages were trained for {PROFILE.lesson['epochs']} epochs on "
+    f"{_images(PROFILE.lesson['subset'])} ({PROFILE.name} profile), not with the lesson's "
+    "recipe of 25 epochs on all 50,000, so their numbers are not the lesson's. "
+    "Build with nox -s docs for those."
+)
+
+if QUICK_NOTE:
+    # The theme's announcement bar, on top of every page ...
+    html_theme_options["announcement"] = "Quick build. " + QUICK_NOTE.replace(
+        "nox -s docs", "<code>nox -s docs</code>")
+
+html_context = {"cnnlesson_profile": PROFILE.name}
+
+
+def _add_body_banner(app, doctree, docname):
+    """... and the same note in the body of every page, where it is printed and read."""
+    if not QUICK_NOTE:
+        return
+    sections = list(doctree.findall(nodes.section))
+    if not sections:
+        return
+    first = sections[0]
+    banner = nodes.admonition(classes=["cnnlesson-profile-banner", "warning"])
+    banner += nodes.title(text="Quick build")
+    paragraph = nodes.paragraph()
+    before, after = QUICK_NOTE.split("nox -s docs")
+    paragraph += [nodes.Text(before), nodes.literal(text="nox -s docs"), nodes.Text(after)]
+    banner += paragraph
+    title_index = next((i for i, child in enumerate(first.children)
+                        if isinstance(child, nodes.title)), -1)
+    first.insert(title_index + 1, banner)
+
+
+# The package re-exports its main functions at the top level, and docstrings refer to
+# them as cnnlesson.name; the API pages document them in their modules.  Resolve such
+# references to the module that defines the object.
+def _resolve_reexports(app, env, node, contnode):
+    if node.get("refdomain") != "py":
+        return None
+    target = node.get("reftarget", "")
+    parts = target.split(".")
+    if len(parts) != 2 or parts[0] != "cnnlesson":
+        return None
+    obj = getattr(cnnlesson, parts[1], None)
+    module = getattr(obj, "__module__", None)
+    if not module or module == "cnnlesson" or not module.startswith("cnnlesson."):
+        return None
+    node["reftarget"] = f"{module}.{parts[1]}"
+    domain = env.get_domain("py")
+    return domain.resolve_xref(env, node["refdoc"], app.builder, node["reftype"],
+                               node["reftarget"], node, contnode)
+
+
+def _skip_namedtuple_fields(app, what, name, obj, skip, options):
+    """NamedTuple fields are described in their class's Attributes section already."""
+    doc = getattr(obj, "__doc__", None) or ""
+    if what == "class" and doc.startswith("Alias for field number"):
+        return True
+    return None
+
+
+# Pages that report on the build itself: Sphinx re-reads (and myst-nb re-runs) them on
+# every build, even when their source has not changed.
+ALWAYS_REREAD = ("how_built", "cite")
+
+
+def _always_reread(app, env, added, changed, removed):
+    return [name for name in ALWAYS_REREAD if name in env.found_docs]
 
 
 def _write_profile_stamp(app, exception):
@@ -101,4 +232,13 @@ def _write_profile_stamp(app, exception):
 
 
 def setup(app):
+    # Fail early, with a clear message, if a module the API page lists cannot be imported.
+    for module in ("data", "model", "extract", "analysis", "train", "loop", "plotting",
+                   "profiles"):
+        importlib.import_module(f"cnnlesson.{module}")
+    app.connect("doctree-read", lambda app, doctree: _add_body_banner(
+        app, doctree, app.env.docname))
+    app.connect("missing-reference", _resolve_reexports)
+    app.connect("autodoc-skip-member", _skip_namedtuple_fields)
+    app.connect("env-get-outdated", _always_reread)
     app.connect("build-finished", _write_profile_stamp)
