@@ -163,7 +163,7 @@ for name, result in results.items():
 show(plot_variant_comparison(
     rows, "test_accuracy", annotate="train_seconds", annotate_format="{:.0f} s training",
     xlabel="convolutions of the lesson's network", ylabel="test accuracy",
-    title=f"Two 3×3 or one 5×5 ({schedule['epochs']} epochs, "
+    title=f"Two 3×3 or one 5×5\n({schedule['epochs']} epochs, "
           f"{schedule['subset'] or 50_000:,} training images)"))
 
 # %%
