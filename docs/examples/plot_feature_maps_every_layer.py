@@ -20,11 +20,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import cnnlesson
-from cnnlesson.plotting import plot_feature_maps
+from cnnlesson.plotting import describe, plot_feature_maps
 
 
-def show(figure):
-    """Hand a figure to pyplot: ``plt.show()`` displays it, sphinx-gallery collects it."""
+def show(figure, alt_text=None):
+    """Hand a figure to pyplot: ``plt.show()`` displays it, sphinx-gallery collects it.
+
+    ``alt_text`` describes the figure for readers who cannot see it; the site's
+    gallery uses it as the image's alternative text.
+    """
+    if alt_text:
+        figure.cnnlesson_alt_text = alt_text
     plt.figure(figure)
 
 
@@ -74,16 +80,21 @@ assert np.allclose(cnnlesson.feature_maps(model, horse, "conv2d_1"), outputs[2],
 # weak map looks dark beside a strong one. Many maps still look like the horse:
 # each is the image seen through one 3×3 filter, which picks out edges of one
 # orientation, or regions of one colour or brightness.
-show(plot_feature_maps(outputs[0], image=horse,
-                       title="Layer 0 (conv2d): 32 feature maps of X_train[7], a horse"))
+figure = plot_feature_maps(outputs[0], image=horse,
+                           title="Layer 0 (conv2d): 32 feature maps of X_train[7], a horse")
+show(figure, "Output of the first convolution (conv2d) of the trained network for the "
+     "training image of a horse. " + describe(figure))
 
 # %%
 # The second convolution
 # ----------------------
 # Each map of layer 2 combines all 32 maps of the first layer through its own
 # 3×3×32 filter, so each of its pixels depends on a 5×5 patch of the image.
-show(plot_feature_maps(outputs[2], image=horse,
-                       title="Layer 2 (conv2d_1): 32 feature maps of X_train[7], a horse"))
+figure = plot_feature_maps(outputs[2], image=horse,
+                           title="Layer 2 (conv2d_1): 32 feature maps of X_train[7], a horse")
+show(figure, "Output of the second convolution (conv2d_1) of the trained network for the "
+     f"training image of a horse; {np.mean(outputs[2] == 0):.0%} of its values are zero. "
+     + describe(figure))
 
 # %%
 # After max pooling
@@ -91,8 +102,10 @@ show(plot_feature_maps(outputs[2], image=horse,
 # Max pooling keeps the largest value of every 2×2 block, so the maps shrink
 # to 16×16 while the strongest responses survive. After this layer, the maps
 # are flattened into one vector of 8,192 numbers for the dense layers.
-show(plot_feature_maps(outputs[3], image=horse,
-                       title="Layer 3 (max_pooling2d): 32 pooled maps of X_train[7], 16×16"))
+figure = plot_feature_maps(outputs[3], image=horse,
+                           title="Layer 3 (max_pooling2d): 32 pooled maps of X_train[7], 16×16")
+show(figure, "Output of the max-pooling layer of the trained network for the training image "
+     "of a horse, half the size of the convolution's maps. " + describe(figure))
 
 # %%
 # How much does each layer still look like the picture?
@@ -172,6 +185,11 @@ axes[0, 0].set_title("input", fontsize="medium")
 for axis in axes.ravel():
     axis.set_xticks([])
     axis.set_yticks([])
+show(figure, f"A grid of {len(images)} rows, one per image ("
+     + ", ".join(name.split(" ")[1].strip("()") for name in names)
+     + "), each showing the input and then the same six feature maps: "
+     + ", ".join(f"{model.layers[layer].name} map {n}" for layer, n in columns)
+     + ". Each column has one colour scale for all rows.")
 
 # %%
 # Conclusion

@@ -32,8 +32,14 @@ from cnnlesson.analysis import (
 from cnnlesson.plotting import plot_variant_comparison
 
 
-def show(figure):
-    """Hand a figure to pyplot: ``plt.show()`` displays it, sphinx-gallery collects it."""
+def show(figure, alt_text=None):
+    """Hand a figure to pyplot: ``plt.show()`` displays it, sphinx-gallery collects it.
+
+    ``alt_text`` describes the figure for readers who cannot see it; the site's
+    gallery uses it as the image's alternative text.
+    """
+    if alt_text:
+        figure.cnnlesson_alt_text = alt_text
     plt.figure(figure)
 
 
@@ -159,7 +165,12 @@ axis.set_yticks(ticks, [f"{t:g}×" for t in ticks])
 axis.minorticks_off()
 axis.grid(alpha=0.3)
 axis.legend(loc="upper left", fontsize="small")
-show(figure)
+show(figure, "Line chart on a logarithmic scale of costs relative to the 3×3 network for "
+     "filter sizes " + ", ".join(f"{k}×{k}" for k in sizes) + ". "
+     + " ".join(f"{label[0].upper() + label[1:]}: "
+                + ", ".join(f"{v / values[reference]:.2f}" for v in values) + "."
+                for label, (values, *_) in series.items())
+     + " A dotted reference line shows (k/3) squared.")
 
 # %%
 # Conclusion

@@ -19,11 +19,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import cnnlesson
-from cnnlesson.plotting import plot_kernels
+from cnnlesson.plotting import describe, plot_kernels
 
 
-def show(figure):
-    """Hand a figure to pyplot: ``plt.show()`` displays it, sphinx-gallery collects it."""
+def show(figure, alt_text=None):
+    """Hand a figure to pyplot: ``plt.show()`` displays it, sphinx-gallery collects it.
+
+    ``alt_text`` describes the figure for readers who cannot see it; the site's
+    gallery uses it as the image's alternative text.
+    """
+    if alt_text:
+        figure.cnnlesson_alt_text = alt_text
     plt.figure(figure)
 
 
@@ -55,7 +61,8 @@ print(f"Weights: {kernel.size} in the kernel + {bias.size} biases = "
 # to its own range, so this view shows patterns, not strengths. A filter whose
 # three slices are alike is drawn in greys and responds to brightness; a
 # filter with a coloured picture prefers one colour over another.
-show(plot_kernels(kernel, title="Trained first-layer filters as colour images"))
+rgb_view = plot_kernels(kernel, title="Trained first-layer filters as colour images")
+show(rgb_view, "The trained first layer of the lesson's network. " + describe(rgb_view))
 
 # %%
 # The signed weights, channel by channel
@@ -66,8 +73,9 @@ show(plot_kernels(kernel, title="Trained first-layer filters as colour images"))
 # likes brightness there), blue cells negative ones, on one scale for all
 # filters. Feature map ``n`` is the sum of the three slices' responses plus the
 # bias, passed through the ReLU.
-show(plot_kernels(kernel, per_channel=True,
-                  title="Trained first-layer kernel: signed weights per input channel"))
+signed_view = plot_kernels(kernel, per_channel=True,
+                           title="Trained first-layer kernel: signed weights per input channel")
+show(signed_view, "The trained first layer of the lesson's network. " + describe(signed_view))
 
 # %%
 # Where training started
@@ -77,8 +85,10 @@ show(plot_kernels(kernel, per_channel=True,
 # Drawn the same way, they are noise with no preferred structure.
 initial_layer = cnnlesson.build_lesson_model(seed=result.recipe["seed"]).layers[0]
 initial = np.asarray(initial_layer.get_weights()[0])
-show(plot_kernels(initial, per_channel=True,
-                  title="The same kernel before training (random initial weights)"))
+initial_view = plot_kernels(initial, per_channel=True,
+                            title="The same kernel before training (random initial weights)")
+show(initial_view, "The first layer's random weights before training. "
+     + describe(initial_view))
 
 change = np.linalg.norm(kernel - initial) / np.linalg.norm(initial)
 print(f"Size of the change made by training, relative to the initial weights: {change:.2f}")
@@ -124,6 +134,11 @@ axis.set(xlabel="filter", ylabel="share of squared weights in colour part", ylim
 axis.set_xticks(positions[::2])
 axis.legend(loc="upper right", fontsize="small", ncols=3)
 axis.grid(axis="y", alpha=0.3)
+show(figure, f"Bar chart of the colour share of each of the 32 first-layer filters, before "
+     f"and after training: mean {share_before.mean():.2f} before, {share_after.mean():.2f} "
+     f"after, from {share_after.min():.2f} (filter {order[0]}) to {share_after.max():.2f} "
+     f"(filter {order[-1]}) after training; a dashed line marks 2/3, the value expected "
+     "for random weights.")
 
 # %%
 # The max-norm constraint

@@ -32,8 +32,14 @@ from cnnlesson.analysis import (
 from cnnlesson.plotting import plot_variant_comparison
 
 
-def show(figure):
-    """Hand a figure to pyplot: ``plt.show()`` displays it, sphinx-gallery collects it."""
+def show(figure, alt_text=None):
+    """Hand a figure to pyplot: ``plt.show()`` displays it, sphinx-gallery collects it.
+
+    ``alt_text`` describes the figure for readers who cannot see it; the site's
+    gallery uses it as the image's alternative text.
+    """
+    if alt_text:
+        figure.cnnlesson_alt_text = alt_text
     plt.figure(figure)
 
 
@@ -91,7 +97,11 @@ for axis, (name, counts) in zip(axes, paths.items(), strict=True):
     axis.set(title=name, xlabel="input column", ylabel="input row",
              xticks=range(7), yticks=range(7))
 figure.colorbar(image, ax=axes, shrink=0.8, label="number of paths")
-show(figure)
+show(figure, "Three 7×7 grids counting the paths from each input pixel to the output pixel "
+     "at the centre, with all weights 1. One 3×3 filter reaches a 3×3 window, one path per "
+     "pixel. Two stacked 3×3 filters reach a 5×5 window, with "
+     f"{paths['two stacked 3×3'][3, 3]:.0f} paths from the centre falling to 1 at the "
+     "corners. One 5×5 filter reaches the same 5×5 window with one path per pixel.")
 
 # %%
 # Two linear 3×3 layers *are* one 5×5 layer (the composed kernel reproduces
