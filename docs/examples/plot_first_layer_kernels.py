@@ -23,10 +23,11 @@ from cnnlesson.plotting import describe, plot_kernels
 
 
 def show(figure, alt_text=None):
-    """Hand a figure to pyplot: ``plt.show()`` displays it, sphinx-gallery collects it.
+    """Make ``figure`` pyplot's current figure, optionally giving it alt text.
 
-    ``alt_text`` describes the figure for readers who cannot see it; the site's
-    gallery uses it as the image's alternative text.
+    ``plt.show()`` displays it, sphinx-gallery collects it. ``alt_text``
+    describes the figure for readers who cannot see it; the site's gallery
+    uses it as the image's alternative text.
     """
     if alt_text:
         figure.cnnlesson_alt_text = alt_text
