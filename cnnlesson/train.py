@@ -138,6 +138,9 @@ def _load_entry(entry: Path, model):
     weights = entry / _WEIGHTS_FILE
     if _file_digest(weights) != result["weights_sha256"]:
         raise ValueError("the weights file does not match its recorded checksum")
+    # The file holds Adam's state too; building the optimizer first lets it be restored
+    # instead of skipped with a warning.
+    model.optimizer.build(model.trainable_variables)
     model.load_weights(weights)
     return result
 
