@@ -14,14 +14,17 @@ def load_subset(n_train, n_test=2000):
     Uses ``cnnlesson.load_cifar10`` when it exists, else reads the pickled
     batches named by ``CNNLESSON_CIFAR10_DIR`` directly.
     """
+    os.environ.setdefault("CNNLESSON_CIFAR10_DIR", "/tmp/cifar10-offline")
     try:
-        from cnnlesson import load_cifar10  # noqa: PLC0415
+        from cnnlesson import load_cifar10, scale_images
     except ImportError:
         load_cifar10 = None
     if load_cifar10 is not None:
-        (xtr, ytr), (xte, yte) = load_cifar10(subset=n_train)
-        return (xtr[:n_train], ytr[:n_train]), (xte[:n_test], yte[:n_test])
-    root = os.environ.get("CNNLESSON_CIFAR10_DIR", "/tmp/cifar10-offline")
+        (xtr, ytr), _ = load_cifar10(subset=n_train)
+        (_, _), (xte, yte) = load_cifar10(subset=n_test)
+        return ((scale_images(xtr), ytr.reshape(-1).astype("int64")),
+                (scale_images(xte), yte.reshape(-1).astype("int64")))
+    root = os.environ["CNNLESSON_CIFAR10_DIR"]
     folder = os.path.join(root, "cifar-10-batches-py")
 
     def read(name):
@@ -46,7 +49,7 @@ def load_subset(n_train, n_test=2000):
 def build_model():
     """The lesson's model, compiled as the tutorial compiles it."""
     try:
-        from cnnlesson.model import build_lesson_model  # noqa: PLC0415
+        from cnnlesson.model import build_lesson_model
     except ImportError:
         build_lesson_model = None
     if build_lesson_model is not None:

@@ -40,7 +40,6 @@ def main():
     B = 32
     xb = tf.constant(x[:B])
     yb = tf.constant(y[:B])
-    loss_fn = model.loss
     res = {}
 
     # plain fit: 1 warm epoch, then a timed one

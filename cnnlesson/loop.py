@@ -3,13 +3,34 @@
 `cnnlesson.train` decides *what* to train and caches it; this module decides
 *how* the optimisation steps are run.  Kept apart so that faster loops can be
 swapped in without touching the cache or the recipe.
+
+:func:`fit` does the arithmetic of ``model.fit`` (same model, loss, Adam update,
+constraints after every step, dropout, per-epoch shuffling, batch size and
+number of steps) with less waste on a CPU.  ``benchmarks/NOTES.md`` has the
+measurements behind each choice:
+
+* many steps per call: one ``tf.function`` runs a chunk of batches in a graph
+  loop, gathering each batch from a float32 tensor made once per fit;
+* Adam is one fused kernel per variable (``ResourceApplyAdam``, Keras's formula)
+  instead of a dozen element-wise passes over the 4.2M weights;
+* dense kernels are trained transposed (rows = units), so that ``MaxNorm``'s
+  per-unit norm is a fast row reduction and no matmul needs the slow
+  ``dy @ W^T`` layout; they are copied back into the Keras model after training;
+* dropout draws 16 random bits per unit instead of a float32.
 """
 
 from __future__ import annotations
 
 import time
+import weakref
 
 import numpy as np
+
+# Switches for benchmarks/levers.py, which measures each lever on its own.
+_LEVERS = {"dense_grad": True, "fused_adam": True, "fast_maxnorm": True,
+           "dropout": "bits16", "transpose_dense": True, "steps_per_call": 50}
+# Traced steps per model, so that fitting a model again does not retrace.
+_CACHE = weakref.WeakKeyDictionary()
 
 
 def fit(model, x_train, y_train, *, epochs, batch_size, validation_data=None, seed=0,
@@ -19,7 +40,8 @@ def fit(model, x_train, y_train, *, epochs, batch_size, validation_data=None, se
     Parameters
     ----------
     model : keras.Model
-        A compiled model.
+        A compiled model; on return its weights and optimizer state are the
+        trained ones.
     x_train, y_train : numpy.ndarray
         Float32 images scaled to [0, 1] and integer labels.
     epochs, batch_size : int
@@ -27,39 +49,257 @@ def fit(model, x_train, y_train, *, epochs, batch_size, validation_data=None, se
     validation_data : tuple of numpy.ndarray, optional
         ``(x_test, y_test)`` evaluated after every epoch.
     seed : int
-        Seeds the shuffling so that a rerun gives the same curves.
+        Seeds the shuffling and dropout so that a rerun gives the same curves.
     verbose : int
         0 silent, 1 a progress bar, 2 one line per epoch.
 
     Returns
     -------
     dict
-        Lists, one value per epoch: ``loss``, ``accuracy``, ``val_loss``,
-        ``val_accuracy`` (the last two only with validation data) and
-        ``epoch_seconds``.
+        Lists, one value per epoch: ``loss``, ``accuracy`` (means over the
+        epoch's batches, as Keras reports them), ``val_loss``,
+        ``val_accuracy`` (only with validation data) and ``epoch_seconds``.
     """
     import keras
+    import tensorflow as tf
 
     keras.utils.set_random_seed(seed)
-    epoch_seconds = []
+    x_all = tf.constant(np.asarray(x_train, dtype="float32"))
+    y_all = tf.constant(np.asarray(y_train).reshape(-1).astype("int32"))
+    n = int(x_all.shape[0])
+    steps = _CACHE.get(model)
+    if steps is None or steps.seed != seed:
+        steps = _CACHE[model] = _Steps(model, seed)
+    rng = np.random.default_rng(seed)
+    names = ["loss", "accuracy"] + (["val_loss", "val_accuracy"] if validation_data else [])
+    history = {name: [] for name in names + ["epoch_seconds"]}
+    chunk = _LEVERS["steps_per_call"] * batch_size
+    for epoch in range(epochs):
+        start = time.perf_counter()
+        if verbose == 1:
+            print(f"Epoch {epoch + 1}/{epochs}")
+            bar = keras.utils.Progbar(-(-n // batch_size), stateful_metrics=names)
+        order = tf.constant(rng.permutation(n).astype("int32"))
+        steps.load()
+        loss_sum = correct = 0.0
+        for begin in range(0, n, chunk):
+            idx = order[begin:begin + chunk]
+            full = len(idx) // batch_size * batch_size
+            for part, size in ((idx[:full], batch_size), (idx[full:], len(idx) - full)):
+                if size:
+                    sums = steps.run(x_all, y_all, part, size)
+                    loss_sum, correct = loss_sum + float(sums[0]), correct + float(sums[1])
+            if verbose == 1:
+                done = min(begin + chunk, n)
+                bar.update(-(-done // batch_size),
+                           [("loss", loss_sum / done), ("accuracy", correct / done)])
+        steps.store()
+        values = {"loss": loss_sum / n, "accuracy": correct / n}
+        if validation_data is not None:
+            values["val_loss"], values["val_accuracy"] = model.evaluate(
+                *validation_data, batch_size=256, verbose=0)
+        for name in names:
+            history[name].append(values[name])
+        history["epoch_seconds"].append(time.perf_counter() - start)
+        if verbose == 1:
+            bar.update(-(-n // batch_size), list(values.items()), finalize=True)
+        elif verbose:
+            print(f"Epoch {epoch + 1}/{epochs} - {history['epoch_seconds'][-1]:.1f}s - "
+                  + " - ".join(f"{k}: {v:.4f}" for k, v in values.items()), flush=True)
+    return {key: [float(v) for v in values] for key, values in history.items()}
 
-    class _Timer(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self._start = time.perf_counter()
 
-        def on_epoch_end(self, epoch, logs=None):
-            epoch_seconds.append(time.perf_counter() - self._start)
+class _Param:
+    """A trainable variable as the loop trains it: itself or a transposed shadow copy."""
 
-    keras_history = model.fit(
-        x_train, y_train, epochs=epochs, batch_size=batch_size,
-        validation_data=validation_data, verbose=verbose, callbacks=[_Timer()],
-    ).history
-    history = {
-        "loss": keras_history["loss"],
-        "accuracy": keras_history["sparse_categorical_accuracy"],
-    }
-    if validation_data is not None:
-        history["val_loss"] = keras_history["val_loss"]
-        history["val_accuracy"] = keras_history["val_sparse_categorical_accuracy"]
-    history["epoch_seconds"] = epoch_seconds
-    return {key: [float(v) for v in np.asarray(values)] for key, values in history.items()}
+    def __init__(self, var, opt, transposed):
+        import tensorflow as tf
+
+        k = opt._get_variable_index(var)
+        self.keras = (var, opt._momentums[k], opt._velocities[k])
+        self.transposed = transposed
+        self.train = tuple(tf.Variable(tf.transpose(t.value))
+                           if transposed else t.value for t in self.keras)
+        self.constraint = var.constraint
+
+    def copy(self, to_keras):
+        import tensorflow as tf
+
+        for ours, theirs in zip(self.train, self.keras, strict=True):
+            src, dst = (ours, theirs) if to_keras else (theirs, ours)
+            dst.assign(tf.transpose(tf.convert_to_tensor(src)))
+
+
+class _Steps:
+    """Compiled training steps for one model; ``run`` does ``len(idx) // size`` steps."""
+
+    def __init__(self, model, seed):
+        import keras
+        import tensorflow as tf
+
+        self.tf, self.keras, self.model, self.seed = tf, keras, model, seed
+        opt = self.opt = model.optimizer
+        self.vars = list(model.trainable_variables)
+        opt.build(self.vars)
+        self.loss = keras.losses.get(model.loss)
+        self.fns = {}
+        # Only plain Adam has a fused kernel with exactly Keras's arithmetic.
+        self.fused = (_LEVERS["fused_adam"] and type(opt) is keras.optimizers.Adam
+                      and not opt.amsgrad and opt.weight_decay is None
+                      and opt.clipnorm is None and opt.clipvalue is None
+                      and opt.global_clipnorm is None and not opt.use_ema
+                      and opt.loss_scale_factor is None
+                      and opt.gradient_accumulation_steps is None)
+        dense = {id(layer.kernel) for layer in model.layers
+                 if type(layer) is keras.layers.Dense and layer.use_bias}
+        self.params = {}
+        if self.fused:
+            for var in self.vars:
+                c = var.constraint
+                transposed = (_LEVERS["transpose_dense"] and id(var) in dense
+                              and (c is None or (type(c) is keras.constraints.MaxNorm
+                                                 and c.axis == 0)))
+                self.params[id(var)] = _Param(var, opt, transposed)
+
+    def load(self):
+        for p in self.params.values():
+            if p.transposed:
+                p.copy(to_keras=False)
+
+    def store(self):
+        for p in self.params.values():
+            if p.transposed:
+                p.copy(to_keras=True)
+
+    def run(self, x_all, y_all, idx, size):
+        tf = self.tf
+        if size not in self.fns:
+            self.fns[size] = tf.function(
+                lambda x, y, i, size=size: self._loop(x, y, i, size),
+                input_signature=[tf.TensorSpec(x_all.shape, tf.float32),
+                                 tf.TensorSpec(y_all.shape, tf.int32),
+                                 tf.TensorSpec([None], tf.int32)])
+        return self.fns[size](x_all, y_all, idx)
+
+    def _loop(self, x_all, y_all, idx, size):
+        tf = self.tf
+        loss_sum, correct = tf.constant(0.0), tf.constant(0.0)
+        for s in tf.range(tf.shape(idx)[0] // size):
+            batch = idx[s * size:(s + 1) * size]
+            loss, hits = self._step(tf.gather(x_all, batch), tf.gather(y_all, batch))
+            loss_sum += loss * size
+            correct += hits
+        return loss_sum, correct
+
+    def _step(self, xb, yb):
+        tf = self.tf
+        train = [self.params[id(v)].train[0] if self.fused else v for v in self.vars]
+        with tf.GradientTape() as tape:
+            probs = self._forward(xb)
+            loss = tf.reduce_mean(self.loss(yb, probs))
+        grads = tape.gradient(loss, train)
+        if self.fused:
+            self._adam(grads)
+        else:
+            self.opt.apply(grads, self.vars)
+        hits = tf.reduce_sum(tf.cast(
+            tf.equal(tf.argmax(probs, -1, output_type=tf.int32), yb), tf.float32))
+        return loss, hits
+
+    def _forward(self, h):
+        keras, tf = self.keras, self.tf
+        for i, layer in enumerate(self.model.layers):
+            p = self.params.get(id(getattr(layer, "kernel", None)))
+            if type(layer) is keras.layers.Dense and p is not None and p.transposed:
+                h = layer.activation(tf.nn.bias_add(_matmul_t(h, p.train[0]), layer.bias))
+            elif _LEVERS["dense_grad"] and type(layer) is keras.layers.Dense and layer.use_bias:
+                h = layer.activation(tf.nn.bias_add(_matmul(h, layer.kernel.value),
+                                                    layer.bias.value))
+            elif (_LEVERS["dropout"] == "bits16" and type(layer) is keras.layers.Dropout
+                  and layer.noise_shape is None and 0 < layer.rate < 1):
+                seed = tf.stack([tf.constant(self.seed, tf.int64),
+                                 self.opt.iterations * 64 + i])
+                h = _dropout16(h, layer.rate, seed)
+            else:
+                h = layer(h, training=True)
+        return h
+
+    def _adam(self, grads):
+        tf, opt = self.tf, self.opt
+        step = tf.cast(opt.iterations + 1, tf.float32)
+        b1, b2 = tf.constant(opt.beta_1, tf.float32), tf.constant(opt.beta_2, tf.float32)
+        eps = tf.constant(opt.epsilon, tf.float32)
+        lr = tf.cast(opt.learning_rate, tf.float32)
+        b1p, b2p = tf.pow(b1, step), tf.pow(b2, step)
+        for var, grad in zip(self.vars, grads, strict=True):
+            w, m, v = self.params[id(var)].train
+            tf.raw_ops.ResourceApplyAdam(var=w.handle, m=m.handle, v=v.handle, beta1_power=b1p,
+                                         beta2_power=b2p, lr=lr, beta1=b1, beta2=b2,
+                                         epsilon=eps, grad=grad)
+        # Keras applies the constraints after every variable has been updated.
+        for var in self.vars:
+            p = self.params[id(var)]
+            if p.constraint is not None:
+                p.train[0].assign(self._constrain(p))
+        opt.iterations.assign_add(1)
+
+    def _constrain(self, p):
+        tf, c = self.tf, p.constraint
+        w = p.train[0]
+        if _LEVERS["fast_maxnorm"] and type(c) is self.keras.constraints.MaxNorm:
+            axis = 1 if p.transposed else c.axis
+            norms = tf.math.reduce_euclidean_norm(w, axis=axis, keepdims=True)
+            desired = tf.clip_by_value(norms, 0.0, c.max_value)
+            return w * (desired / (self.keras.backend.epsilon() + norms))
+        return c(w)
+
+
+def _matmul(x, w):
+    """``x @ w`` whose input gradient avoids the slow ``dy @ w^T`` kernel layout."""
+    import tensorflow as tf
+
+    @tf.custom_gradient
+    def mm(x, w):
+        def grad(dy):
+            return (tf.transpose(tf.matmul(w, dy, transpose_b=True)),
+                    tf.matmul(x, dy, transpose_a=True))
+        return tf.matmul(x, w), grad
+
+    return mm(x, w)
+
+
+def _matmul_t(x, wt):
+    """``x @ wt^T`` for a kernel stored transposed, each product in its fast layout."""
+    import tensorflow as tf
+
+    @tf.custom_gradient
+    def mm(x, wt):
+        def grad(dy):
+            return tf.matmul(dy, wt), tf.matmul(dy, x, transpose_a=True)
+        return tf.transpose(tf.matmul(wt, x, transpose_b=True)), grad
+
+    return mm(x, wt)
+
+
+def _dropout16(x, rate, seed):
+    """Dropout whose keep/drop draw uses 16 random bits per unit instead of a float32.
+
+    Drops with probability ``round(rate * 65536) / 65536`` (0.3 -> 0.300003, 0.5 exact)
+    and scales kept units by ``1 / (1 - rate)`` as Keras does; half the random bits
+    means half the work for the random-number generator, the costliest part of dropout.
+    """
+    import tensorflow as tf
+
+    n = int(np.prod(x.shape[1:])) * tf.shape(x)[0]
+    bits = tf.random.stateless_uniform(tf.reshape((n + 1) // 2, [1]), seed=seed, minval=None,
+                                       maxval=None, dtype=tf.uint32)
+    halves = tf.reshape(tf.bitcast(bits, tf.uint16), [-1])[:n]
+    threshold = tf.constant(round(rate * 65536), tf.uint16)
+    mask = tf.where(tf.reshape(halves, tf.shape(x)) >= threshold,
+                    tf.constant(1.0 / (1.0 - rate), x.dtype), tf.constant(0.0, x.dtype))
+
+    @tf.custom_gradient
+    def drop(x):
+        return x * mask, lambda dy: dy * mask
+
+    return drop(x)
