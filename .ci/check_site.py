@@ -12,8 +12,8 @@ Static checks, on the HTML files:
 - every ``<img src>`` of every page points at a file that exists, relative to the
   page (inline ``data:`` images must decode; images from other sites are refused,
   the site must work offline);
-- every gallery page offers its ``.py`` script and ``.ipynb`` notebook for
-  download, and both files exist;
+- every gallery page shows at least one figure the example drew, and offers its
+  ``.py`` script and ``.ipynb`` notebook for download, and both files exist;
 - when the home page carries the quick-build banner, every page carries it.
 
 Browser checks, in headless Chromium (Debian's ``chromium`` package): the site is
@@ -35,7 +35,6 @@ import binascii
 import contextlib
 import html
 import json
-import os
 import re
 import shutil
 import socket
@@ -134,7 +133,11 @@ def static_checks(root: Path, examples: list[str]) -> tuple[list[str], int, int]
         if not page.is_file():
             failures.append(f"gallery page missing: auto_examples/{stem}.html")
             continue
-        links = parse(page).links
+        parsed = parse(page)
+        links = parsed.links
+        # An example's figures are images sphinx-gallery saved as sphx_glr_<name>_NNN.png.
+        if not any(f"sphx_glr_{stem}_" in src and "/thumb/" not in src for src in parsed.images):
+            failures.append(f"auto_examples/{stem}.html shows no figure (was it run?)")
         for suffix in (".py", ".ipynb"):
             offered = [link for link in links
                        if urlsplit(link).path.endswith(f"/{stem}{suffix}")]
@@ -147,7 +150,8 @@ def static_checks(root: Path, examples: list[str]) -> tuple[list[str], int, int]
 
     pages = sorted(root.rglob("*.html"))
     image_count = 0
-    bannered = (root / "index.html").is_file() and BANNER_CLASS in parse(root / "index.html").classes
+    home = root / "index.html"
+    bannered = home.is_file() and BANNER_CLASS in parse(home).classes
     for page in pages:
         parsed = parse(page)
         for src in parsed.images:

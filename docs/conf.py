@@ -65,6 +65,10 @@ nb_output_stderr = "remove"
 nb_merge_streams = True
 # Markdown that code cells display is parsed as MyST, so tables and roles work in it.
 nb_render_markdown_format = "myst"
+if NO_EXEC:
+    # Without execution there are no outputs to glue into the text and no kernel to name
+    # the code cells' language; both are expected when editing prose.
+    suppress_warnings = ["mystnb.glue", "myst-nb.lexer"]
 myst_enable_extensions = ["colon_fence", "dollarmath", "amsmath", "substitution", "attrs_inline"]
 myst_heading_anchors = 3
 
@@ -189,24 +193,58 @@ def _add_body_banner(app, doctree, docname):
     first.insert(title_index + 1, banner)
 
 
-# The package re-exports its main functions at the top level, and docstrings refer to
-# them as cnnlesson.name; the API pages document them in their modules.  Resolve such
-# references to the module that defines the object.
-def _resolve_reexports(app, env, node, contnode):
+# The package re-exports names: cnnlesson.feature_maps is cnnlesson.extract.feature_maps,
+# cnnlesson.analysis gathers its submodules' functions.  Docstrings refer to an object by
+# any of its names, but the API pages document it under one.  A reference that Sphinx
+# cannot resolve is looked up as a Python object and sent to the name it is documented
+# under.
+def _import_dotted(name):
+    parts = name.split(".")
+    for split in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:split]))
+        except ImportError:
+            continue
+        try:
+            for attribute in parts[split:]:
+                obj = getattr(obj, attribute)
+        except AttributeError:
+            return None
+        return obj
+    return None
+
+
+def _documented_names(env):
+    """{id(object): documented name} for every cnnlesson object of the API pages."""
+    cache = getattr(env, "_cnnlesson_documented", None)
+    objects = env.get_domain("py").objects
+    if cache is None or cache[0] != len(objects):
+        names = {}
+        for name, entry in objects.items():
+            if name.startswith("cnnlesson.") and not getattr(entry, "aliased", False):
+                obj = _import_dotted(name)
+                if obj is not None:
+                    names.setdefault(id(obj), name)
+        cache = env._cnnlesson_documented = (len(objects), names)
+    return cache[1]
+
+
+def _resolve_aliases(app, env, node, contnode):
     if node.get("refdomain") != "py":
         return None
-    target = node.get("reftarget", "")
-    parts = target.split(".")
-    if len(parts) != 2 or parts[0] != "cnnlesson":
-        return None
-    obj = getattr(cnnlesson, parts[1], None)
-    module = getattr(obj, "__module__", None)
-    if not module or module == "cnnlesson" or not module.startswith("cnnlesson."):
-        return None
-    node["reftarget"] = f"{module}.{parts[1]}"
-    domain = env.get_domain("py")
-    return domain.resolve_xref(env, node["refdoc"], app.builder, node["reftype"],
-                               node["reftarget"], node, contnode)
+    target = node.get("reftarget", "").lstrip("~.")
+    module = node.get("py:module") or ""
+    for candidate in (target, f"{module}.{target}" if module else None):
+        if not candidate or not candidate.startswith("cnnlesson"):
+            continue
+        obj = _import_dotted(candidate)
+        if obj is None:
+            continue
+        documented = _documented_names(env).get(id(obj))
+        if documented and documented != target:
+            return env.get_domain("py").resolve_xref(
+                env, node["refdoc"], app.builder, node["reftype"], documented, node, contnode)
+    return None
 
 
 def _skip_namedtuple_fields(app, what, name, obj, skip, options):
@@ -238,7 +276,7 @@ def setup(app):
         importlib.import_module(f"cnnlesson.{module}")
     app.connect("doctree-read", lambda app, doctree: _add_body_banner(
         app, doctree, app.env.docname))
-    app.connect("missing-reference", _resolve_reexports)
+    app.connect("missing-reference", _resolve_aliases)
     app.connect("autodoc-skip-member", _skip_namedtuple_fields)
     app.connect("env-get-outdated", _always_reread)
     app.connect("build-finished", _write_profile_stamp)
