@@ -14,7 +14,8 @@ def load_subset(n_train, n_test=2000):
     Uses ``cnnlesson.load_cifar10`` when it exists, else reads the pickled
     batches named by ``CNNLESSON_CIFAR10_DIR`` directly.
     """
-    os.environ.setdefault("CNNLESSON_CIFAR10_DIR", "/tmp/cifar10-offline")
+    if os.path.isdir("/tmp/cifar10-offline"):  # this project's offline copy
+        os.environ.setdefault("CNNLESSON_CIFAR10_DIR", "/tmp/cifar10-offline")
     try:
         from cnnlesson import load_cifar10, scale_images
     except ImportError:
@@ -24,7 +25,7 @@ def load_subset(n_train, n_test=2000):
         (_, _), (xte, yte) = load_cifar10(subset=n_test)
         return ((scale_images(xtr), ytr.reshape(-1).astype("int64")),
                 (scale_images(xte), yte.reshape(-1).astype("int64")))
-    root = os.environ["CNNLESSON_CIFAR10_DIR"]
+    root = os.environ.get("CNNLESSON_CIFAR10_DIR", "/tmp/cifar10-offline")
     folder = os.path.join(root, "cifar-10-batches-py")
 
     def read(name):
