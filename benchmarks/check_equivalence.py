@@ -69,7 +69,7 @@ def compare(steps, levers, x, y, batch=32, metric=_diff):
         runner.load()
         runner.run(tf.constant(x), tf.constant(y.astype("int32")),
                    tf.range(steps * batch, dtype=tf.int32), batch)
-        runner.store()
+        runner.load(to_keras=True)
     finally:
         loop._LEVERS.clear()
         loop._LEVERS.update(saved)

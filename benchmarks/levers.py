@@ -17,18 +17,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import build_model, load_subset  # noqa: E402
 
-BASE = {"dense_grad": False, "fused_adam": False, "fast_maxnorm": False,
-        "dropout": "keras", "transpose_dense": False, "steps_per_call": 50}
-ALL = {"dense_grad": True, "fused_adam": True, "fast_maxnorm": True, "dropout": "bits16",
-       "transpose_dense": True}
+BASE = {"fused_adam": False, "fast_maxnorm": False, "dropout": "keras",
+        "transpose_dense": False, "steps_per_call": 50}
 CONFIGS = {
     "ours: graph loop only": {},
-    "+ dense input-grad layout": {"dense_grad": True},
-    "+ fused Adam": {"dense_grad": True, "fused_adam": True},
-    "+ one-pass MaxNorm": {"dense_grad": True, "fused_adam": True, "fast_maxnorm": True},
-    "+ 16-bit dropout draw": {"dense_grad": True, "fused_adam": True, "fast_maxnorm": True,
-                              "dropout": "bits16"},
-    "+ transposed dense kernel": ALL,
+    "+ fused Adam": {"fused_adam": True},
+    "+ one-pass MaxNorm": {"fused_adam": True, "fast_maxnorm": True},
+    "+ 16-bit dropout draw": {"fused_adam": True, "fast_maxnorm": True, "dropout": "bits16"},
+    "+ transposed dense kernel": {"fused_adam": True, "fast_maxnorm": True,
+                                  "dropout": "bits16", "transpose_dense": True},
 }
 
 

@@ -1,21 +1,20 @@
 """The training loop: how the lesson's recipe is stepped through on this machine.
 
 `cnnlesson.train` decides *what* to train and caches it; this module decides
-*how* the optimisation steps are run.  Kept apart so that faster loops can be
-swapped in without touching the cache or the recipe.
+*how* the optimisation steps are run, so faster loops can be swapped in
+without touching the cache or the recipe.
 
-:func:`fit` does the arithmetic of ``model.fit`` (same model, loss, Adam update,
-constraints after every step, dropout, per-epoch shuffling, batch size and
-number of steps) with less waste on a CPU.  ``benchmarks/NOTES.md`` has the
-measurements behind each choice:
+:func:`fit` does the arithmetic of ``model.fit`` (model, loss, Adam, constraints
+after every step, dropout, shuffling each epoch, batch size, number of steps)
+with less waste on a CPU; ``benchmarks/NOTES.md`` has the measurements:
 
-* many steps per call: one ``tf.function`` runs a chunk of batches in a graph
-  loop, gathering each batch from a float32 tensor made once per fit;
-* Adam is one fused kernel per variable (``ResourceApplyAdam``, Keras's formula)
-  instead of a dozen element-wise passes over the 4.2M weights;
+* one ``tf.function`` call runs a chunk of steps in a graph loop, gathering
+  each batch from a float32 tensor made once per fit;
+* Adam is one fused kernel per variable (``ResourceApplyAdam``: Keras's formula
+  up to float32 rounding) instead of a dozen passes over the 4.2M weights;
 * dense kernels are trained transposed (rows = units), so that ``MaxNorm``'s
   per-unit norm is a fast row reduction and no matmul needs the slow
-  ``dy @ W^T`` layout; they are copied back into the Keras model after training;
+  ``dy @ W^T`` layout; they are copied back into the Keras model after each epoch;
 * dropout draws 16 random bits per unit instead of a float32.
 """
 
@@ -27,8 +26,8 @@ import weakref
 import numpy as np
 
 # Switches for benchmarks/levers.py, which measures each lever on its own.
-_LEVERS = {"dense_grad": True, "fused_adam": True, "fast_maxnorm": True,
-           "dropout": "bits16", "transpose_dense": True, "steps_per_call": 50}
+_LEVERS = {"fused_adam": True, "fast_maxnorm": True, "dropout": "bits16",
+           "transpose_dense": True, "steps_per_call": 50}
 # Traced steps per model, so that fitting a model again does not retrace.
 _CACHE = weakref.WeakKeyDictionary()
 
@@ -77,6 +76,7 @@ def fit(model, x_train, y_train, *, epochs, batch_size, validation_data=None, se
     if steps is None or steps.opt is not model.optimizer or steps.precision != precision:
         steps = _CACHE[model] = _Steps(model, precision)
     steps.seed.assign(seed)
+    steps.load()
     rng = np.random.default_rng(seed)
     names = ["loss", "accuracy"] + (["val_loss", "val_accuracy"] if validation_data else [])
     history = {name: [] for name in names + ["epoch_seconds"]}
@@ -87,7 +87,6 @@ def fit(model, x_train, y_train, *, epochs, batch_size, validation_data=None, se
             print(f"Epoch {epoch + 1}/{epochs}")
             bar = keras.utils.Progbar(-(-n // batch_size), stateful_metrics=names)
         order = tf.constant(rng.permutation(n).astype("int32"))
-        steps.load()
         loss_sum = correct = 0.0
         for begin in range(0, n, chunk):
             idx = order[begin:begin + chunk]
@@ -100,7 +99,7 @@ def fit(model, x_train, y_train, *, epochs, batch_size, validation_data=None, se
                 done = min(begin + chunk, n)
                 bar.update(-(-done // batch_size),
                            [("loss", loss_sum / done), ("accuracy", correct / done)])
-        steps.store()
+        steps.load(to_keras=True)
         values = {"loss": loss_sum / n, "accuracy": correct / n}
         if validation_data is not None:
             values["val_loss"], values["val_accuracy"] = model.evaluate(
@@ -159,8 +158,11 @@ class _Steps:
                       and opt.global_clipnorm is None and not opt.use_ema
                       and opt.loss_scale_factor is None
                       and opt.gradient_accumulation_steps is None)
-        dense = {id(layer.kernel) for layer in model.layers
-                 if type(layer) is keras.layers.Dense and layer.use_bias}
+        # The layer-by-layer forward pass below is for Sequential models only.
+        self.sequential = isinstance(model, keras.Sequential)
+        dense = {id(layer.kernel) for layer in model.layers if self.sequential
+                 and type(layer) is keras.layers.Dense and layer.use_bias
+                 and len(layer.input.shape) == 2}
         self.params = {}
         if self.fused:
             for var in self.vars:
@@ -170,15 +172,11 @@ class _Steps:
                                                  and c.axis == 0)))
                 self.params[id(var)] = _Param(var, opt, transposed)
 
-    def load(self):
+    def load(self, to_keras=False):
+        """Copy the Keras variables into the shadow copies (or back, ``to_keras``)."""
         for p in self.params.values():
             if p.transposed:
-                p.copy(to_keras=False)
-
-    def store(self):
-        for p in self.params.values():
-            if p.transposed:
-                p.copy(to_keras=True)
+                p.copy(to_keras)
 
     def run(self, x_all, y_all, idx, size):
         tf = self.tf
@@ -217,13 +215,12 @@ class _Steps:
 
     def _forward(self, h):
         keras, tf = self.keras, self.tf
+        if not self.sequential:
+            return self.model(h, training=True)
         for i, layer in enumerate(self.model.layers):
             p = self.params.get(id(getattr(layer, "kernel", None)))
             if type(layer) is keras.layers.Dense and p is not None and p.transposed:
                 h = layer.activation(tf.nn.bias_add(_matmul_t(h, p.train[0]), layer.bias))
-            elif _LEVERS["dense_grad"] and type(layer) is keras.layers.Dense and layer.use_bias:
-                h = layer.activation(tf.nn.bias_add(_matmul(h, layer.kernel.value),
-                                                    layer.bias.value))
             elif (_LEVERS["dropout"] == "bits16" and type(layer) is keras.layers.Dropout
                   and layer.noise_shape is None and 0 < layer.rate < 1):
                 seed = tf.stack([self.seed, self.opt.iterations * 64 + i])
@@ -244,8 +241,7 @@ class _Steps:
         tf, opt = self.tf, self.opt
         step = tf.cast(opt.iterations + 1, tf.float32)
         b1, b2 = tf.constant(opt.beta_1, tf.float32), tf.constant(opt.beta_2, tf.float32)
-        eps = tf.constant(opt.epsilon, tf.float32)
-        lr = tf.cast(opt.learning_rate, tf.float32)
+        eps, lr = tf.constant(opt.epsilon, tf.float32), tf.cast(opt.learning_rate, tf.float32)
         b1p, b2p = tf.pow(b1, step), tf.pow(b2, step)
         for var, grad in zip(self.vars, grads, strict=True):
             w, m, v = self.params[id(var)].train
@@ -260,8 +256,7 @@ class _Steps:
         opt.iterations.assign_add(1)
 
     def _constrain(self, p):
-        tf, c = self.tf, p.constraint
-        w = p.train[0]
+        tf, c, w = self.tf, p.constraint, p.train[0]
         if _LEVERS["fast_maxnorm"] and type(c) is self.keras.constraints.MaxNorm:
             axis = 1 if p.transposed else c.axis
             norms = tf.math.reduce_euclidean_norm(w, axis=axis, keepdims=True)
@@ -270,30 +265,14 @@ class _Steps:
         return c(w)
 
 
-def _matmul(x, w):
-    """``x @ w`` whose input gradient avoids the slow ``dy @ w^T`` kernel layout."""
-    import tensorflow as tf
-
-    @tf.custom_gradient
-    def mm(x, w):
-        def grad(dy):
-            return (tf.transpose(tf.matmul(w, dy, transpose_b=True)),
-                    tf.matmul(x, dy, transpose_a=True))
-        return tf.matmul(x, w), grad
-
-    return mm(x, w)
-
-
 def _matmul_t(x, wt):
     """``x @ wt^T`` for a kernel stored transposed, each product in its fast layout."""
     import tensorflow as tf
 
     @tf.custom_gradient
     def mm(x, wt):
-        def grad(dy):
-            return tf.matmul(dy, wt), tf.matmul(dy, x, transpose_a=True)
-        return tf.transpose(tf.matmul(wt, x, transpose_b=True)), grad
-
+        return (tf.transpose(tf.matmul(wt, x, transpose_b=True)),
+                lambda dy: (tf.matmul(dy, wt), tf.matmul(dy, x, transpose_a=True)))
     return mm(x, wt)
 
 
@@ -317,5 +296,4 @@ def _dropout16(x, rate, seed):
     @tf.custom_gradient
     def drop(x):
         return x * mask, lambda dy: dy * mask
-
     return drop(x)
