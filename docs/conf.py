@@ -16,6 +16,9 @@ import shutil
 from pathlib import Path
 
 from docutils import nodes
+from pybtex.plugin import register_plugin
+from pybtex.style.formatting.plain import Style as PlainStyle
+from pybtex.style.sorting.author_year_title import SortingStyle as AuthorYearTitleSorting
 
 import cnnlesson
 
@@ -126,10 +129,27 @@ napoleon_google_docstring = False
 # collide with the entries autodoc writes for the same attributes.
 napoleon_use_ivar = True
 
-# Bibliography: one page (bibliography.md) lists every entry; {cite:p} and {cite:t}
+# Bibliography: one page (bibliography.md) lists every entry, alphabetically and without
+# numbers (the text cites by author and year); {cite:p} and {cite:t}
 # resolve to it from any page.
 bibtex_bibfiles = ["references.bib"]
-bibtex_default_style = "unsrt"
+
+
+class _ReferenceOrder(AuthorYearTitleSorting):
+    """Alphabetical by author; a group author such as {Stanford CS231n} sorts by its
+    name, not by the brace that keeps it whole."""
+
+    def person_key(self, person):
+        return super().person_key(person).replace("{", "").replace("}", "")
+
+
+class _ReferenceStyle(PlainStyle):
+    default_sorting_style = "cnnlesson"
+
+
+register_plugin("pybtex.style.sorting", "cnnlesson", _ReferenceOrder, force=True)
+register_plugin("pybtex.style.formatting", "cnnlesson", _ReferenceStyle, force=True)
+bibtex_default_style = "cnnlesson"
 bibtex_reference_style = "author_year"
 bibtex_cite_id = "cite-{key}"
 
