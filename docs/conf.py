@@ -13,6 +13,7 @@ import importlib
 import os
 import pkgutil
 import shutil
+import sys
 from pathlib import Path
 
 from docutils import nodes
@@ -21,6 +22,9 @@ from pybtex.style.formatting.plain import Style as PlainStyle
 from pybtex.style.sorting.author_year_title import SortingStyle as AuthorYearTitleSorting
 
 import cnnlesson
+
+# Local helpers for sphinx-gallery (scraper, example order), named by string below.
+sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
 DOCS = Path(__file__).parent
 PROFILE = cnnlesson.current_profile()
@@ -89,9 +93,9 @@ sphinx_gallery_conf = {
     "abort_on_example_error": True,
     "only_warn_on_example_error": False,
     "remove_config_comments": True,
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "gallery_support.LessonOrder",
     "matplotlib_animations": False,
-    "image_scrapers": ("matplotlib",),
+    "image_scrapers": ("gallery_support.scrape_with_alt_text",),
     "capture_repr": ("_repr_html_", "__repr__"),
     "show_memory": False,
     # Timing pages are wanted (How this site was built links the global one).

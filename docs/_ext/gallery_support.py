@@ -1,0 +1,48 @@
+"""sphinx-gallery helpers: the examples in teaching order, and figures with real alt text."""
+
+import re
+
+from sphinx_gallery.scrapers import matplotlib_scraper
+
+#: The examples in teaching order (sphinx-gallery sorts by file name otherwise).
+ORDER = (
+    "plot_train_lesson_model.py",
+    "plot_first_layer_kernels.py",
+    "plot_feature_maps_every_layer.py",
+    "plot_filter_size.py",
+    "plot_stacked_vs_single.py",
+    "plot_sigmoid_vs_softmax.py",
+)
+
+
+class LessonOrder:
+    """Sort key for ``within_subsection_order``: ORDER first, any other file after, by name."""
+
+    def __init__(self, src_dir):
+        self.src_dir = src_dir
+
+    def __call__(self, filename):
+        return (ORDER.index(filename) if filename in ORDER else len(ORDER), filename)
+
+    def __repr__(self):
+        return f"<{type(self).__name__}>"
+
+
+def scrape_with_alt_text(block, block_vars, gallery_conf, **kwargs):
+    """sphinx-gallery's matplotlib scraper, but each cnnlesson figure gets its own alt text.
+
+    sphinx-gallery writes the figure's suptitle and every axes title as alt text
+    ("title, input, 0, 1, ..., 31" for a feature-map grid). Figures made by
+    cnnlesson.plotting carry a sentence for that purpose; use it where present.
+    """
+    import matplotlib.pyplot as plt
+
+    alts = [getattr(plt.figure(num), "cnnlesson_alt_text", None) for num in plt.get_fignums()]
+    rst = matplotlib_scraper(block, block_vars, gallery_conf, **kwargs)
+    texts = iter(alts)
+
+    def replace(match):
+        alt = next(texts, None)
+        return match.group(1) + " ".join(alt.split()) if alt else match.group(0)
+
+    return re.sub(r"(:alt: ).*", replace, rst)
