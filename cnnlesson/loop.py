@@ -214,28 +214,30 @@ class _Steps:
         return loss, hits
 
     def _forward(self, h):
-        keras, tf = self.keras, self.tf
+        keras, tf, bf16 = self.keras, self.tf, self.tf.bfloat16
         if not self.sequential:
             return self.model(h, training=True)
         for i, layer in enumerate(self.model.layers):
-            p = self.params.get(id(getattr(layer, "kernel", None)))
-            if type(layer) is keras.layers.Dense and p is not None and p.transposed:
+            p, kind = self.params.get(id(getattr(layer, "kernel", None))), type(layer)
+            if kind is keras.layers.Dense and p is not None and p.transposed:
                 h = layer.activation(tf.nn.bias_add(_matmul_t(h, p.train[0]), layer.bias))
-            elif (_LEVERS["dropout"] == "bits16" and type(layer) is keras.layers.Dropout
+            elif (_LEVERS["dropout"] == "bits16" and kind is keras.layers.Dropout
                   and layer.noise_shape is None and 0 < layer.rate < 1):
-                seed = tf.stack([self.seed, self.opt.iterations * 64 + i])
-                h = _dropout16(h, layer.rate, seed)
-            elif (self.precision == "bfloat16" and type(layer) is keras.layers.Conv2D
-                  and layer.data_format == "channels_last" and layer.groups == 1
-                  and layer.use_bias):
-                bf16 = tf.bfloat16
+                h = _dropout16(h, layer.rate, tf.stack([self.seed, self.opt.iterations * 64 + i]))
+            elif (self.precision == "bfloat16" and kind is keras.layers.Conv2D
+                  and layer.data_format == "channels_last" and layer.groups == 1):
+                # bfloat16 from here to the next layer that is not a convolution,
+                # dropout or pooling, to cast activations as rarely as possible.
                 h = tf.nn.conv2d(tf.cast(h, bf16), tf.cast(layer.kernel, bf16), layer.strides,
                                  layer.padding.upper(), dilations=layer.dilation_rate)
-                h = tf.cast(layer.activation(tf.nn.bias_add(h, tf.cast(layer.bias, bf16))),
-                            tf.float32)
+                if layer.use_bias:
+                    h = tf.nn.bias_add(h, tf.cast(layer.bias, bf16))
+                h = layer.activation(h)
+            elif h.dtype == bf16 and kind is keras.layers.MaxPooling2D:
+                h = tf.nn.max_pool2d(h, layer.pool_size, layer.strides, layer.padding.upper())
             else:
-                h = layer(h, training=True)
-        return h
+                h = layer(tf.cast(h, tf.float32), training=True)
+        return tf.cast(h, tf.float32)
 
     def _adam(self, grads):
         tf, opt = self.tf, self.opt
@@ -277,12 +279,10 @@ def _matmul_t(x, wt):
 
 
 def _dropout16(x, rate, seed):
-    """Dropout whose keep/drop draw uses 16 random bits per unit instead of a float32.
+    """Dropout drawing 16 random bits per unit (half the generator's work) instead of 32.
 
-    Drops with probability ``round(rate * 65536) / 65536`` (0.3 -> 0.300003, 0.5 exact)
-    and scales kept units by ``1 / (1 - rate)`` as Keras does; half the random bits
-    means half the work for the random-number generator, the costliest part of dropout.
-    """
+    Drops with probability ``round(rate * 65536) / 65536`` (0.3 -> 0.300003, 0.5 exact);
+    kept units are scaled by ``1 / (1 - rate)`` as in Keras."""
     import tensorflow as tf
 
     n = int(np.prod(x.shape[1:])) * tf.shape(x)[0]
