@@ -229,9 +229,14 @@ def timed_command(cmd, cwd, env):
 
 
 def bench_docs(args):
+    import importlib.util
     import shutil
     import tempfile
 
+    if importlib.util.find_spec("sphinx") is None:
+        print("docs benchmark skipped: Sphinx is not installed in this environment "
+              "(install the docs extra: pip install -e '.[docs]')")
+        return {"docs_skipped": "sphinx not installed"}
     work = Path(tempfile.mkdtemp(prefix="cnnlesson-docs-bench-"))
     files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT,
                            capture_output=True, text=True, check=True).stdout.split("\n")
@@ -276,7 +281,11 @@ def main(argv=None):
     if not args.no_train:
         result.update(bench_training(args))
     if args.docs:
-        result.update(bench_docs(args))
+        try:
+            result.update(bench_docs(args))
+        except Exception as error:  # the JSON line must still come last
+            print(f"docs benchmark failed: {error!r}")
+            result["docs_error"] = repr(error)
     print(json.dumps(result))
     return result
 
