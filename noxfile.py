@@ -60,7 +60,10 @@ def docs(session):
 
 @nox.session
 def bench(session):
-    """Measure training speed against plain model.fit (see benchmarks/NOTES.md)."""
-    session.install("-e", ".")
+    """Measure training speed against plain model.fit (see benchmarks/NOTES.md).
+
+    ``nox -s bench -- --docs`` also times the docs builds; ``--help`` lists the options.
+    """
+    session.install("-e", ".[docs]" if "--docs" in session.posargs else ".")
     session.run("python", "benchmarks/bench.py", *session.posargs,
                 env={"PYTHONUNBUFFERED": "1", **os.environ})
