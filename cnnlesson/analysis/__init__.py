@@ -21,11 +21,6 @@ inside the functions that compare against a real layer.
 
 from __future__ import annotations
 
-# Imported by the single-file module this package replaced, so reachable from it; kept.
-from typing import NamedTuple  # noqa: F401
-
-import numpy as np  # noqa: F401
-
 from cnnlesson.analysis.composition import StackedCheck, compose_kernels, stacked_vs_single_check
 from cnnlesson.analysis.convolution import (
     GREY_WEIGHTS,

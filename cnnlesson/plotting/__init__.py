@@ -6,7 +6,8 @@ show it and sphinx-gallery collects it; close it with ``plt.close(fig)`` in long
 Colour maps are colour-blind safe: viridis/cividis for
 magnitudes, RdBu_r centred on zero for signed weights, Okabe-Ito colours for lines and
 bars. Each figure carries a one-sentence description, read with :func:`describe`, for
-use as alt text (the site's gallery scraper reads it).
+use as alt text (the site's gallery scraper reads it); :func:`set_alt_text` gives any
+figure, also one drawn by hand, a description of its own.
 
 One module per idea; everything is re-exported here, so ``from cnnlesson.plotting import
 ...`` reaches every public name:
@@ -22,23 +23,13 @@ One module per idea; everything is re-exported here, so ``from cnnlesson.plottin
 
 from __future__ import annotations
 
-# Imported by the single-file module this package replaced, so reachable from it; kept.
-import math  # noqa: F401
-from collections.abc import Mapping, Sequence  # noqa: F401
-
-import matplotlib  # noqa: F401
-import matplotlib.pyplot as plt  # noqa: F401
-import numpy as np  # noqa: F401
-from matplotlib.colors import CenteredNorm  # noqa: F401
-from matplotlib.figure import Figure  # noqa: F401
-from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: F401
-
 from cnnlesson.plotting._base import (
     DIVERGING_CMAP,  # noqa: F401  (colours, public as before but not in __all__)
     MATRIX_CMAP,  # noqa: F401
     OKABE_ITO,  # noqa: F401
     SEQUENTIAL_CMAP,  # noqa: F401
     describe,
+    set_alt_text,
 )
 from cnnlesson.plotting.images import plot_feature_maps, plot_image, plot_kernels
 from cnnlesson.plotting.results import (
@@ -48,5 +39,6 @@ from cnnlesson.plotting.results import (
     plot_variant_comparison,
 )
 
-__all__ = ["describe", "plot_image", "plot_feature_maps", "plot_kernels", "plot_training_curves",
-           "plot_confusion_matrix", "plot_per_class_accuracy", "plot_variant_comparison"]
+__all__ = ["describe", "set_alt_text", "plot_image", "plot_feature_maps", "plot_kernels",
+           "plot_training_curves", "plot_confusion_matrix", "plot_per_class_accuracy",
+           "plot_variant_comparison"]

@@ -26,6 +26,30 @@ def describe(fig: Figure) -> str:
     return text
 
 
+def set_alt_text(fig: Figure, text: str) -> None:
+    """Give ``fig`` the alt text that the site shows for it, in place of its own.
+
+    Use it for a figure drawn by hand, or to say what a figure shows on one page.
+    Returns nothing, so a notebook cell or gallery block does not print the figure.
+
+    Raises
+    ------
+    ValueError
+        When ``text`` is empty.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig = plt.figure()
+    >>> set_alt_text(fig, "An empty   figure.")
+    >>> describe(fig)
+    'An empty figure.'
+    """
+    if not text or not text.strip():
+        raise ValueError("alt text must say what the figure shows; got an empty string")
+    fig.cnnlesson_alt_text = " ".join(text.split())
+
+
 def _figure(figsize, title, alt):
     # Made through pyplot so that Jupyter shows it and sphinx-gallery's scraper collects it.
     fig = plt.figure(figsize=figsize, layout="constrained")

@@ -20,20 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import cnnlesson
-from cnnlesson.plotting import describe, plot_feature_maps
-
-
-def show(figure, alt_text=None):
-    """Make ``figure`` pyplot's current figure, optionally giving it alt text.
-
-    ``plt.show()`` displays it, sphinx-gallery collects it. ``alt_text``
-    describes the figure for readers who cannot see it; the site's gallery
-    uses it as the image's alternative text.
-    """
-    if alt_text:
-        figure.cnnlesson_alt_text = alt_text
-    plt.figure(figure)
-
+from cnnlesson.plotting import describe, plot_feature_maps, set_alt_text
 
 profile = cnnlesson.current_profile()
 print(f"Build profile: {profile.name}; schedule: {profile.lesson}")
@@ -83,8 +70,9 @@ assert np.allclose(cnnlesson.feature_maps(model, horse, "conv2d_1"), outputs[2],
 # orientation, or regions of one colour or brightness.
 figure = plot_feature_maps(outputs[0], image=horse,
                            title="Layer 0 (conv2d): 32 feature maps of X_train[7], a horse")
-show(figure, "Output of the first convolution (conv2d) of the trained network for the "
-     "training image of a horse. " + describe(figure))
+set_alt_text(figure,
+             "Output of the first convolution (conv2d) of the trained network for the "
+             "training image of a horse. " + describe(figure))
 
 # %%
 # The second convolution
@@ -93,9 +81,10 @@ show(figure, "Output of the first convolution (conv2d) of the trained network fo
 # 3×3×32 filter, so each of its pixels depends on a 5×5 patch of the image.
 figure = plot_feature_maps(outputs[2], image=horse,
                            title="Layer 2 (conv2d_1): 32 feature maps of X_train[7], a horse")
-show(figure, "Output of the second convolution (conv2d_1) of the trained network for the "
-     f"training image of a horse; {np.mean(outputs[2] == 0):.0%} of its values are zero. "
-     + describe(figure))
+set_alt_text(figure,
+             "Output of the second convolution (conv2d_1) of the trained network for the "
+             f"training image of a horse; {np.mean(outputs[2] == 0):.0%} of its values are zero. "
+             + describe(figure))
 
 # %%
 # After max pooling
@@ -105,8 +94,9 @@ show(figure, "Output of the second convolution (conv2d_1) of the trained network
 # are flattened into one vector of 8,192 numbers for the dense layers.
 figure = plot_feature_maps(outputs[3], image=horse,
                            title="Layer 3 (max_pooling2d): 32 pooled maps of X_train[7], 16×16")
-show(figure, "Output of the max-pooling layer of the trained network for the training image "
-     "of a horse, half the size of the convolution's maps. " + describe(figure))
+set_alt_text(figure,
+             "Output of the max-pooling layer of the trained network for the training image "
+             "of a horse, half the size of the convolution's maps. " + describe(figure))
 
 # %%
 # How much does each layer still look like the picture?
@@ -186,11 +176,12 @@ axes[0, 0].set_title("input", fontsize="medium")
 for axis in axes.ravel():
     axis.set_xticks([])
     axis.set_yticks([])
-show(figure, f"A grid of {len(images)} rows, one per image ("
-     + ", ".join(name.split(" ")[1].strip("()") for name in names)
-     + "), each showing the input and then the same six feature maps: "
-     + ", ".join(f"{model.layers[layer].name} map {n}" for layer, n in columns)
-     + ". Each column has one colour scale for all rows.")
+set_alt_text(figure,
+             f"A grid of {len(images)} rows, one per image ("
+             + ", ".join(name.split(" ")[1].strip("()") for name in names)
+             + "), each showing the input and then the same six feature maps: "
+             + ", ".join(f"{model.layers[layer].name} map {n}" for layer, n in columns)
+             + ". Each column has one colour scale for all rows.")
 
 # %%
 # Conclusion

@@ -29,20 +29,7 @@ from cnnlesson.analysis import (
     receptive_field,
     total_parameters,
 )
-from cnnlesson.plotting import plot_variant_comparison
-
-
-def show(figure, alt_text=None):
-    """Make ``figure`` pyplot's current figure, optionally giving it alt text.
-
-    ``plt.show()`` displays it, sphinx-gallery collects it. ``alt_text``
-    describes the figure for readers who cannot see it; the site's gallery
-    uses it as the image's alternative text.
-    """
-    if alt_text:
-        figure.cnnlesson_alt_text = alt_text
-    plt.figure(figure)
-
+from cnnlesson.plotting import plot_variant_comparison, set_alt_text
 
 profile = cnnlesson.current_profile()
 schedule = profile.comparison
@@ -127,11 +114,11 @@ for k in sizes:
     rows.append({"name": f"{k}×{k}", "test_accuracy": r.test_accuracy,
                  "train_seconds": r.train_seconds, "se": se, "per_epoch": per_epoch})
 
-show(plot_variant_comparison(
+figure = plot_variant_comparison(
     rows, "test_accuracy", annotate="train_seconds", annotate_format="{:.0f} s training",
     xlabel="filter size of both convolutions", ylabel="test accuracy",
     title=f"Test accuracy by filter size ({schedule['epochs']} epochs, "
-          f"{schedule['subset'] or 50_000:,} training images)"))
+          f"{schedule['subset'] or 50_000:,} training images)")
 
 # %%
 # Cost against filter size
@@ -166,12 +153,13 @@ axis.set_yticks(ticks, [f"{t:g}×" for t in ticks])
 axis.minorticks_off()
 axis.grid(alpha=0.3)
 axis.legend(loc="upper left", fontsize="small")
-show(figure, "Line chart on a logarithmic scale of costs relative to the 3×3 network for "
-     "filter sizes " + ", ".join(f"{k}×{k}" for k in sizes) + ". "
-     + " ".join(f"{label[0].upper() + label[1:]}: "
-                + ", ".join(f"{v / values[reference]:.2f}" for v in values) + "."
-                for label, (values, *_) in series.items())
-     + " A dotted reference line shows (k/3) squared.")
+set_alt_text(figure,
+             "Line chart on a logarithmic scale of costs relative to the 3×3 network for "
+             "filter sizes " + ", ".join(f"{k}×{k}" for k in sizes) + ". "
+             + " ".join(f"{label[0].upper() + label[1:]}: "
+                        + ", ".join(f"{v / values[reference]:.2f}" for v in values) + "."
+                        for label, (values, *_) in series.items())
+             + " A dotted reference line shows (k/3) squared.")
 
 # %%
 # Conclusion

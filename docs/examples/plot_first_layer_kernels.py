@@ -19,20 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import cnnlesson
-from cnnlesson.plotting import describe, plot_kernels
-
-
-def show(figure, alt_text=None):
-    """Make ``figure`` pyplot's current figure, optionally giving it alt text.
-
-    ``plt.show()`` displays it, sphinx-gallery collects it. ``alt_text``
-    describes the figure for readers who cannot see it; the site's gallery
-    uses it as the image's alternative text.
-    """
-    if alt_text:
-        figure.cnnlesson_alt_text = alt_text
-    plt.figure(figure)
-
+from cnnlesson.plotting import describe, plot_kernels, set_alt_text
 
 profile = cnnlesson.current_profile()
 print(f"Build profile: {profile.name}; schedule: {profile.lesson}")
@@ -63,7 +50,8 @@ print(f"Weights: {kernel.size} in the kernel + {bias.size} biases = "
 # three slices are alike is drawn in greys and responds to brightness; a
 # filter with a coloured picture prefers one colour over another.
 rgb_view = plot_kernels(kernel, title="Trained first-layer filters as colour images")
-show(rgb_view, "The trained first layer of the lesson's network. " + describe(rgb_view))
+set_alt_text(rgb_view,
+             "The trained first layer of the lesson's network. " + describe(rgb_view))
 
 # %%
 # The signed weights, channel by channel
@@ -76,7 +64,8 @@ show(rgb_view, "The trained first layer of the lesson's network. " + describe(rg
 # bias, passed through the ReLU.
 signed_view = plot_kernels(kernel, per_channel=True,
                            title="Trained first-layer kernel: signed weights per input channel")
-show(signed_view, "The trained first layer of the lesson's network. " + describe(signed_view))
+set_alt_text(signed_view,
+             "The trained first layer of the lesson's network. " + describe(signed_view))
 
 # %%
 # Where training started
@@ -88,8 +77,9 @@ initial_layer = cnnlesson.build_lesson_model(seed=result.recipe["seed"]).layers[
 initial = np.asarray(initial_layer.get_weights()[0])
 initial_view = plot_kernels(initial, per_channel=True,
                             title="The same kernel before training (random initial weights)")
-show(initial_view, "The first layer's random weights before training. "
-     + describe(initial_view))
+set_alt_text(initial_view,
+             "The first layer's random weights before training. "
+             + describe(initial_view))
 
 change = np.linalg.norm(kernel - initial) / np.linalg.norm(initial)
 print(f"Size of the change made by training, relative to the initial weights: {change:.2f}")
@@ -135,11 +125,12 @@ axis.set(xlabel="filter", ylabel="share of squared weights in colour part", ylim
 axis.set_xticks(positions[::2])
 axis.legend(loc="upper right", fontsize="small", ncols=3)
 axis.grid(axis="y", alpha=0.3)
-show(figure, f"Bar chart of the colour share of each of the 32 first-layer filters, before "
-     f"and after training: mean {share_before.mean():.2f} before, {share_after.mean():.2f} "
-     f"after, from {share_after.min():.2f} (filter {order[0]}) to {share_after.max():.2f} "
-     f"(filter {order[-1]}) after training; a dashed line marks 2/3, the value expected "
-     "for random weights.")
+set_alt_text(figure,
+             f"Bar chart of the colour share of each of the 32 first-layer filters, before "
+             f"and after training: mean {share_before.mean():.2f} before, {share_after.mean():.2f} "
+             f"after, from {share_after.min():.2f} (filter {order[0]}) to {share_after.max():.2f} "
+             f"(filter {order[-1]}) after training; a dashed line marks 2/3, the value expected "
+             "for random weights.")
 
 # %%
 # The max-norm constraint

@@ -22,19 +22,7 @@ import numpy as np
 from matplotlib.ticker import PercentFormatter
 
 import cnnlesson
-
-
-def show(figure, alt_text=None):
-    """Make ``figure`` pyplot's current figure, optionally giving it alt text.
-
-    ``plt.show()`` displays it, sphinx-gallery collects it. ``alt_text``
-    describes the figure for readers who cannot see it; the site's gallery
-    uses it as the image's alternative text.
-    """
-    if alt_text:
-        figure.cnnlesson_alt_text = alt_text
-    plt.figure(figure)
-
+from cnnlesson.plotting import set_alt_text
 
 profile = cnnlesson.current_profile()
 schedule = profile.comparison
@@ -85,10 +73,12 @@ largest_gap = max(abs(a - b) for key in ("loss", "val_loss", "accuracy", "val_ac
                   for a, b in zip(results["sigmoid"].history[key],
                                   results["softmax"].history[key], strict=True))
 print(f"Largest difference between the two runs' curves: {largest_gap:.2e}")
-show(figure, f"Loss and accuracy over {len(epochs)} epochs for the sigmoid and softmax "
-     "networks, on training and test data. Final test accuracy: sigmoid "
-     f"{results['sigmoid'].test_accuracy:.1%}, softmax {results['softmax'].test_accuracy:.1%}; "
-     f"the two networks' curves differ by at most {largest_gap:.2g}.")
+set_alt_text(figure,
+             f"Loss and accuracy over {len(epochs)} epochs for the sigmoid and softmax "
+             "networks, on training and test data. Final test accuracy: sigmoid "
+             f"{results['sigmoid'].test_accuracy:.1%}, "
+             f"softmax {results['softmax'].test_accuracy:.1%}; "
+             f"the two networks' curves differ by at most {largest_gap:.2g}.")
 
 # %%
 # Why the curves coincide (or nearly)
@@ -172,10 +162,12 @@ axis.axvline(1.0, color="#D55E00", linestyle="--", linewidth=2,
 axis.set(xlabel="sum of the ten outputs for one test image", ylabel="number of test images",
          title="Sum of the output 'probabilities' per test image", xlim=(0, bins[-1]))
 axis.legend()
-show(figure, "Histogram of the sum of the ten sigmoid outputs per test image: from "
-     f"{sums['sigmoid'].min():.2f} to {sums['sigmoid'].max():.2f}, median "
-     f"{np.median(sums['sigmoid']):.2f}. A dashed line at 1 marks the softmax network, whose "
-     "outputs always sum to 1.")
+set_alt_text(figure,
+             "Histogram of the sum of the ten sigmoid outputs per test image: from "
+             f"{sums['sigmoid'].min():.2f} to {sums['sigmoid'].max():.2f}, median "
+             f"{np.median(sums['sigmoid']):.2f}. A dashed line at 1 marks the softmax network, "
+             "whose "
+             "outputs always sum to 1.")
 
 # %%
 # One image, read both ways

@@ -29,20 +29,7 @@ from cnnlesson.analysis import (
     receptive_field,
     stacked_vs_single_check,
 )
-from cnnlesson.plotting import plot_variant_comparison
-
-
-def show(figure, alt_text=None):
-    """Make ``figure`` pyplot's current figure, optionally giving it alt text.
-
-    ``plt.show()`` displays it, sphinx-gallery collects it. ``alt_text``
-    describes the figure for readers who cannot see it; the site's gallery
-    uses it as the image's alternative text.
-    """
-    if alt_text:
-        figure.cnnlesson_alt_text = alt_text
-    plt.figure(figure)
-
+from cnnlesson.plotting import plot_variant_comparison, set_alt_text
 
 print(f"Receptive field of two stacked 3×3: {receptive_field([3, 3]).size}×"
       f"{receptive_field([3, 3]).size}; of one 5×5: {receptive_field([5]).size}×"
@@ -98,11 +85,12 @@ for axis, (name, counts) in zip(axes, paths.items(), strict=True):
     axis.set(title=name, xlabel="input column", ylabel="input row",
              xticks=range(7), yticks=range(7))
 figure.colorbar(image, ax=axes, shrink=0.8, label="number of paths")
-show(figure, "Three 7×7 grids counting the paths from each input pixel to the output pixel "
-     "at the centre, with all weights 1. One 3×3 filter reaches a 3×3 window, one path per "
-     "pixel. Two stacked 3×3 filters reach a 5×5 window, with "
-     f"{paths['two stacked 3×3'][3, 3]:.0f} paths from the centre falling to 1 at the "
-     "corners. One 5×5 filter reaches the same 5×5 window with one path per pixel.")
+set_alt_text(figure,
+             "Three 7×7 grids counting the paths from each input pixel to the output pixel "
+             "at the centre, with all weights 1. One 3×3 filter reaches a 3×3 window, one path per "
+             "pixel. Two stacked 3×3 filters reach a 5×5 window, with "
+             f"{paths['two stacked 3×3'][3, 3]:.0f} paths from the centre falling to 1 at the "
+             "corners. One 5×5 filter reaches the same 5×5 window with one path per pixel.")
 
 # %%
 # Two linear 3×3 layers *are* one 5×5 layer (the composed kernel reproduces
@@ -171,11 +159,11 @@ for name, result in results.items():
     rows.append({"name": name, "test_accuracy": result.test_accuracy,
                  "train_seconds": result.train_seconds, "se": se})
 
-show(plot_variant_comparison(
+figure = plot_variant_comparison(
     rows, "test_accuracy", annotate="train_seconds", annotate_format="{:.0f} s training",
     xlabel="convolutions of the lesson's network", ylabel="test accuracy",
     title=f"Two 3×3 or one 5×5\n({schedule['epochs']} epochs, "
-          f"{schedule['subset'] or 50_000:,} training images)"))
+          f"{schedule['subset'] or 50_000:,} training images)")
 
 # %%
 # Conclusion

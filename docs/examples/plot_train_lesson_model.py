@@ -27,19 +27,6 @@ from cnnlesson.plotting import (
     plot_training_curves,
 )
 
-
-def show(figure, alt_text=None):
-    """Make ``figure`` pyplot's current figure, optionally giving it alt text.
-
-    ``plt.show()`` displays it, sphinx-gallery collects it. ``alt_text``
-    describes the figure for readers who cannot see it; the site's gallery
-    uses it as the image's alternative text.
-    """
-    if alt_text:
-        figure.cnnlesson_alt_text = alt_text
-    plt.figure(figure)
-
-
 profile = cnnlesson.current_profile()
 print(f"Build profile: {profile.name}")
 print(f"Schedule: {profile.lesson}")
@@ -73,8 +60,8 @@ print(f"Parameters: {model.count_params():,}")
 # learning during the epoch; the test numbers are measured at the end of the
 # epoch with dropout off. That is why, early on, the test curve can lie above
 # the training curve.
-show(plot_training_curves(
-    result.history, title=f"Training the lesson's network ({profile.name} profile)"))
+figure = plot_training_curves(
+    result.history, title=f"Training the lesson's network ({profile.name} profile)")
 
 history = result.history
 print(f"{'epoch':>5}  {'train loss':>10}  {'test loss':>9}  {'train acc':>9}  {'test acc':>8}"
@@ -120,8 +107,8 @@ accuracy = np.mean(y_pred == y_true)
 assert abs(accuracy - result.test_accuracy) < 1e-3, (accuracy, result.test_accuracy)
 print(f"Accuracy recomputed from the predictions: {accuracy:.1%} of {len(y_true):,} images")
 
-show(plot_confusion_matrix(y_true, y_pred, cnnlesson.CIFAR10_CLASSES,
-                           title="Test images: true class against predicted class"))
+figure = plot_confusion_matrix(y_true, y_pred, cnnlesson.CIFAR10_CLASSES,
+                               title="Test images: true class against predicted class")
 
 # %%
 # Reading the matrix row by row: the diagonal is the share of each class that
@@ -140,7 +127,7 @@ for rate, t, p in sorted(off_diagonal, reverse=True)[:5]:
 # Accuracy per class
 # ------------------
 # The same diagonal as bars, with the overall accuracy as a dashed line.
-show(plot_per_class_accuracy(y_true, y_pred, classes, title="Test accuracy per class"))
+figure = plot_per_class_accuracy(y_true, y_pred, classes, title="Test accuracy per class")
 
 per_class = np.diag(rates)
 order = np.argsort(per_class)[::-1]
