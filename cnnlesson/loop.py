@@ -20,6 +20,7 @@ with less waste on a CPU; ``benchmarks/NOTES.md`` has the measurements:
 
 from __future__ import annotations
 
+import sys
 import time
 import weakref
 
@@ -110,9 +111,16 @@ def fit(model, x_train, y_train, *, epochs, batch_size, validation_data=None, se
         if verbose == 1:
             bar.update(-(-n // batch_size), list(values.items()), finalize=True)
         elif verbose:
-            print(f"Epoch {epoch + 1}/{epochs} - {history['epoch_seconds'][-1]:.1f}s - "
-                  + " - ".join(f"{k}: {v:.4f}" for k, v in values.items()), flush=True)
+            _report(f"Epoch {epoch + 1}/{epochs} - {history['epoch_seconds'][-1]:.1f}s - "
+                    + " - ".join(f"{k}: {v:.4f}" for k, v in values.items()))
     return {key: [float(v) for v in values] for key, values in history.items()}
+
+
+def _report(line):
+    """Print a progress line; where stdout is captured (a docs build), echo it to the terminal."""
+    print(line, flush=True)
+    if sys.stdout is not sys.__stdout__ and sys.__stderr__ is not None:
+        print(line, file=sys.__stderr__, flush=True)
 
 
 class _Param:

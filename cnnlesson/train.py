@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import shutil
+import sys
 import tempfile
 import time
 import warnings
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from cnnlesson import data as _data
 from cnnlesson import loop as _loop
-from cnnlesson.model import LESSON_CONV_KERNEL_SIZES, build_lesson_model
+from cnnlesson.model import LESSON_CONV_KERNEL_SIZES, build_lesson_model, describe_variant
 
 CACHE_DIR_VARIABLE = "CNNLESSON_CACHE_DIR"
 
@@ -258,6 +259,11 @@ def train_lesson_model(
                                        output_activation=output_activation, seed=seed)
 
     x_test_scaled = _data.scale_images(x_test)
+    if verbose:
+        # On stderr, so that it reaches the terminal also when a docs build captures stdout.
+        print(f"cnnlesson: training {describe_variant(conv_kernel_sizes, output_activation)}: "
+              f"{epochs} epochs of {len(x_train):,} images, batch {batch_size} "
+              f"(not in the cache {entry.parent} yet)", file=sys.stderr, flush=True)
     start = time.perf_counter()
     history = _loop.fit(model, _data.scale_images(x_train), y_train, epochs=epochs,
                         batch_size=batch_size, validation_data=(x_test_scaled, y_test),
