@@ -29,6 +29,8 @@ import numpy as np
 # Switches for benchmarks/levers.py, which measures each lever on its own.
 _LEVERS = {"fused_adam": True, "fast_maxnorm": True, "dropout": "bits16",
            "transpose_dense": True, "steps_per_call": 50}
+# What scale_images gives each pixel value, looked up per batch.
+_PIXEL_SCALE = np.arange(256, dtype=np.float32) / np.float32(255.0)
 # Traced steps per model, so that fitting a model again does not retrace.
 _CACHE = weakref.WeakKeyDictionary()
 
@@ -43,7 +45,8 @@ def fit(model, x_train, y_train, *, epochs, batch_size, validation_data=None, se
         A compiled model; on return its weights and optimizer state are the
         trained ones.
     x_train, y_train : numpy.ndarray
-        Float32 images scaled to [0, 1] and integer labels.
+        Images, either float32 scaled to [0, 1] or uint8 pixels (scaled by ``/ 255``
+        batch by batch, which saves memory), and integer labels.
     epochs, batch_size : int
         The schedule.
     validation_data : tuple of numpy.ndarray, optional
@@ -70,7 +73,10 @@ def fit(model, x_train, y_train, *, epochs, batch_size, validation_data=None, se
     if precision not in ("float32", "bfloat16"):
         raise ValueError(f"precision must be 'float32' or 'bfloat16', got {precision!r}")
     keras.utils.set_random_seed(seed)
-    x_all = tf.constant(np.asarray(x_train, dtype="float32"))
+    # uint8 pixels stay uint8 (a quarter of the memory) and are scaled batch by batch,
+    # to exactly the values of scale_images.
+    x_train = np.asarray(x_train)
+    x_all = tf.constant(x_train if x_train.dtype == np.uint8 else x_train.astype("float32"))
     y_all = tf.constant(np.asarray(y_train).reshape(-1).astype("int32"))
     n = int(x_all.shape[0])
     steps = _CACHE.get(model)
@@ -151,7 +157,10 @@ class _Steps:
         import keras
         import tensorflow as tf
 
-        self.tf, self.keras, self.model, self.precision = tf, keras, model, precision
+        self.tf, self.keras, self.precision = tf, keras, precision
+        # Weakly: the module's cache is keyed weakly by the model, and a strong reference
+        # from the value would keep every trained model alive.
+        self.model = weakref.proxy(model)
         # A variable, not a constant, so that another seed does not retrace.
         self.seed = tf.Variable(0, dtype=tf.int64, trainable=False)
         opt = self.opt = model.optimizer
@@ -188,20 +197,26 @@ class _Steps:
 
     def run(self, x_all, y_all, idx, size):
         tf = self.tf
-        if size not in self.fns:
-            self.fns[size] = tf.function(
+        key = (size, x_all.dtype)
+        if key not in self.fns:
+            self.fns[key] = tf.function(
                 lambda x, y, i, size=size: self._loop(x, y, i, size),
-                input_signature=[tf.TensorSpec(x_all.shape, tf.float32),
+                input_signature=[tf.TensorSpec(x_all.shape, x_all.dtype),
                                  tf.TensorSpec(y_all.shape, tf.int32),
                                  tf.TensorSpec([None], tf.int32)])
-        return self.fns[size](x_all, y_all, idx)
+        return self.fns[key](x_all, y_all, idx)
 
     def _loop(self, x_all, y_all, idx, size):
         tf = self.tf
         loss_sum, correct = tf.constant(0.0), tf.constant(0.0)
         for s in tf.range(tf.shape(idx)[0] // size):
             batch = idx[s * size:(s + 1) * size]
-            loss, hits = self._step(tf.gather(x_all, batch), tf.gather(y_all, batch))
+            xb = tf.gather(x_all, batch)
+            if xb.dtype == tf.uint8:
+                # A table of the 256 scaled values: the graph's own division rounds
+                # differently from NumPy's in the last bit.
+                xb = tf.gather(_PIXEL_SCALE, tf.cast(xb, tf.int32))
+            loss, hits = self._step(xb, tf.gather(y_all, batch))
             loss_sum += loss * size
             correct += hits
         return loss_sum, correct

@@ -67,3 +67,17 @@ def test_unknown_precision_is_refused(tiny_batch):
     with pytest.raises(ValueError, match="precision must be 'float32' or 'bfloat16'"):
         loop.fit(build_lesson_model(), *tiny_batch, batch_size=16, epochs=1,
                  precision="float16")
+
+
+def test_uint8_pixels_train_exactly_like_scaled_floats(tiny_batch):
+    images, labels = tiny_batch
+    pixels = (images * 255).astype("uint8")
+    from cnnlesson import scale_images
+
+    from_floats, from_pixels = build_lesson_model(), build_lesson_model()
+    first = loop.fit(from_floats, scale_images(pixels), labels, batch_size=16, epochs=1,
+                     verbose=0)
+    second = loop.fit(from_pixels, pixels, labels, batch_size=16, epochs=1, verbose=0)
+    assert first["loss"] == second["loss"]
+    for a, b in zip(from_floats.get_weights(), from_pixels.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
