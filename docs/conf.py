@@ -96,6 +96,7 @@ sphinx_gallery_conf = {
     "within_subsection_order": "gallery_support.LessonOrder",
     "matplotlib_animations": False,
     "image_scrapers": ("gallery_support.scrape_with_alt_text",),
+    "reset_modules": ("matplotlib", "gallery_support.release_keras"),
     "capture_repr": ("_repr_html_", "__repr__"),
     "show_memory": False,
     # Timing pages are wanted (How this site was built links the global one).

@@ -46,3 +46,17 @@ def scrape_with_alt_text(block, block_vars, gallery_conf, **kwargs):
         return match.group(1) + " ".join(alt.split()) if alt else match.group(0)
 
     return re.sub(r"(:alt: ).*", replace, rst)
+
+
+def release_keras(gallery_conf, fname):
+    """Between examples: drop Keras' global state and collect, so memory does not pile up.
+
+    All examples run in the Sphinx process; each trains or loads models whose
+    graphs and weights would otherwise stay reachable through Keras' session.
+    """
+    import gc
+
+    import keras
+
+    keras.backend.clear_session()
+    gc.collect()
