@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from cnnlesson._checks import positive_int
+
 INPUT_SHAPE = (32, 32, 3)
 NUM_CLASSES = 10
 LESSON_CONV_KERNEL_SIZES = (3, 3)
@@ -32,13 +34,9 @@ def _check_variant(conv_kernel_sizes, filters, dense_units, output_activation):
     if not conv_kernel_sizes:
         raise ValueError("conv_kernel_sizes must name at least one convolution, e.g. (3, 3)")
     for size in conv_kernel_sizes:
-        if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
-            raise ValueError(
-                f"each kernel size must be a positive integer, got {conv_kernel_sizes!r}"
-            )
-    for label, value in (("filters", filters), ("dense_units", dense_units)):
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise ValueError(f"{label} must be a positive integer, got {value!r}")
+        positive_int(size, f"each kernel size in conv_kernel_sizes={conv_kernel_sizes!r}")
+    positive_int(filters, "filters")
+    positive_int(dense_units, "dense_units")
     if output_activation not in OUTPUT_ACTIVATIONS:
         raise ValueError(
             f"output_activation must be one of {OUTPUT_ACTIVATIONS}, got {output_activation!r}"

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from cnnlesson import data as _data
 from cnnlesson import loop as _loop
+from cnnlesson._checks import positive_int
 from cnnlesson.model import LESSON_CONV_KERNEL_SIZES, build_lesson_model, describe_variant
 
 CACHE_DIR_VARIABLE = "CNNLESSON_CACHE_DIR"
@@ -163,9 +164,8 @@ def _store_entry(entry: Path, model, stored: dict) -> None:
 
 
 def _check_schedule(epochs, batch_size, subset):
-    for label, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise ValueError(f"{label} must be a positive integer, got {value!r}")
+    positive_int(epochs, "epochs")
+    positive_int(batch_size, "batch_size")
     if subset is not None and (isinstance(subset, bool) or not isinstance(subset, int)
                                or subset < batch_size):
         raise ValueError(

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cnnlesson.analysis._checks import _positive_int
+from cnnlesson._checks import positive_int
 from cnnlesson.analysis.convolution import _as_bias, _as_kernel, apply_conv2d
 from cnnlesson.analysis.sizes import conv_output_size
 
@@ -121,10 +121,10 @@ def stacked_vs_single_check(in_channels=3, mid_channels=8, out_channels=4, image
     True
     """
     rng = np.random.default_rng(seed)
-    x = rng.normal(size=(_positive_int(n_images, "n_images"), image_size, image_size,
-                         _positive_int(in_channels, "in_channels")))
-    k1 = rng.normal(size=(3, 3, in_channels, _positive_int(mid_channels, "mid_channels")))
-    k2 = rng.normal(size=(3, 3, mid_channels, _positive_int(out_channels, "out_channels")))
+    x = rng.normal(size=(positive_int(n_images, "n_images"), image_size, image_size,
+                         positive_int(in_channels, "in_channels")))
+    k1 = rng.normal(size=(3, 3, in_channels, positive_int(mid_channels, "mid_channels")))
+    k2 = rng.normal(size=(3, 3, mid_channels, positive_int(out_channels, "out_channels")))
     b1, b2 = rng.normal(size=mid_channels), rng.normal(size=out_channels)
     pixels = n_images * conv_output_size(image_size, 5) ** 2
     if pixels <= 25 * in_channels + 1:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnnlesson.analysis._checks import _check_padding, _positive_int
+from cnnlesson._checks import _check_padding, positive_int
 from cnnlesson.analysis.sizes import conv_output_size
 
 #: ITU-R BT.601 luma weights for R, G, B: the classic colour-to-grey 1x1 convolution.
@@ -75,7 +75,7 @@ def apply_conv2d(images, kernel, bias=None, padding="valid", stride=1):
     kh, kw, cin, filters = k.shape
     if x.shape[-1] != cin:
         raise ValueError(f"images have {x.shape[-1]} channels but the kernel expects {cin}")
-    s = _positive_int(stride, "stride")
+    s = positive_int(stride, "stride")
     if _check_padding(padding) == "same":
         x = np.pad(x, ((0, 0), _same_pads(x.shape[1], kh, s), _same_pads(x.shape[2], kw, s),
                        (0, 0)))

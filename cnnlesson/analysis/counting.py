@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from cnnlesson.analysis._checks import _int_tuple, _positive_int
+from cnnlesson._checks import _int_tuple, positive_int
 
 
 def conv2d_params(kernel_size, in_channels, filters, use_bias=True):
@@ -40,8 +40,8 @@ def conv2d_params(kernel_size, in_channels, filters, use_bias=True):
     9248
     """
     kh, kw = _int_tuple(kernel_size, 2, "kernel_size")
-    cin = _positive_int(in_channels, "in_channels")
-    f = _positive_int(filters, "filters")
+    cin = positive_int(in_channels, "in_channels")
+    f = positive_int(filters, "filters")
     return kh * kw * cin * f + (f if use_bias else 0)
 
 
@@ -72,8 +72,8 @@ def conv3d_params(kernel_size, in_channels, filters, use_bias=True):
     2592
     """
     kd, kh, kw = _int_tuple(kernel_size, 3, "kernel_size")
-    cin = _positive_int(in_channels, "in_channels")
-    f = _positive_int(filters, "filters")
+    cin = positive_int(in_channels, "in_channels")
+    f = positive_int(filters, "filters")
     return kd * kh * kw * cin * f + (f if use_bias else 0)
 
 
@@ -98,8 +98,8 @@ def dense_params(in_features, units, use_bias=True):
     >>> dense_params(512, 10)
     5130
     """
-    n = _positive_int(in_features, "in_features")
-    u = _positive_int(units, "units")
+    n = positive_int(in_features, "in_features")
+    u = positive_int(units, "units")
     return n * u + (u if use_bias else 0)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from cnnlesson.analysis._checks import _positive_int
+from cnnlesson._checks import positive_int
 from cnnlesson.analysis.counting import _layer_in_channels
 
 
@@ -39,10 +39,10 @@ def conv_forward_flops(output_size, kernel_size, in_channels, filters):
     """
     out = output_size if isinstance(output_size, (tuple, list)) else (output_size,)
     ker = kernel_size if isinstance(kernel_size, (tuple, list)) else (kernel_size,)
-    out = [_positive_int(v, "output_size") for v in out]
-    ker = [_positive_int(v, "kernel_size") for v in ker]
-    cin = _positive_int(in_channels, "in_channels")
-    f = _positive_int(filters, "filters")
+    out = [positive_int(v, "output_size") for v in out]
+    ker = [positive_int(v, "kernel_size") for v in ker]
+    cin = positive_int(in_channels, "in_channels")
+    f = positive_int(filters, "filters")
     return 2 * math.prod(out) * math.prod(ker) * cin * f
 
 
@@ -65,9 +65,9 @@ def dense_forward_flops(in_features, units, positions=1):
     >>> dense_forward_flops(8192, 512)
     8388608
     """
-    n = _positive_int(in_features, "in_features")
-    u = _positive_int(units, "units")
-    return 2 * _positive_int(positions, "positions") * n * u
+    n = positive_int(in_features, "in_features")
+    u = positive_int(units, "units")
+    return 2 * positive_int(positions, "positions") * n * u
 
 
 def layer_forward_flops(layer):

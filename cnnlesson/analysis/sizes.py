@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from cnnlesson.analysis._checks import _check_padding, _positive_int
+from cnnlesson._checks import _check_padding, positive_int
 
 
 def conv_output_size(input_size, kernel_size, stride=1, padding="valid", dilation=1):
@@ -41,10 +41,10 @@ def conv_output_size(input_size, kernel_size, stride=1, padding="valid", dilatio
     >>> conv_output_size(7, 3, stride=2, padding="same"), conv_output_size(7, 3, stride=2)
     (4, 3)
     """
-    n = _positive_int(input_size, "input_size")
-    k = _positive_int(kernel_size, "kernel_size")
-    s = _positive_int(stride, "stride")
-    d = _positive_int(dilation, "dilation")
+    n = positive_int(input_size, "input_size")
+    k = positive_int(kernel_size, "kernel_size")
+    s = positive_int(stride, "stride")
+    d = positive_int(dilation, "dilation")
     if _check_padding(padding) == "same":
         return -(-n // s)
     span = d * (k - 1) + 1
@@ -136,9 +136,9 @@ def receptive_field(layers):
         geometry = _layer_geometry(layer)
         if geometry is None:
             continue
-        k = _positive_int(geometry[0], "kernel")
-        s = _positive_int(geometry[1], "stride")
-        d = _positive_int(geometry[2], "dilation")
+        k = positive_int(geometry[0], "kernel")
+        s = positive_int(geometry[1], "stride")
+        d = positive_int(geometry[2], "dilation")
         size += d * (k - 1) * jump
         jump *= s
     return ReceptiveField(size, jump)

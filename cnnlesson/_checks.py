@@ -1,4 +1,4 @@
-"""Argument checks shared by the analysis modules: positive integers and padding modes."""
+"""Argument checks shared across the package: positive integers and padding modes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import operator
 PADDINGS = ("valid", "same")
 
 
-def _positive_int(value, name):
+def positive_int(value, name):
+    """Return ``value`` as an int, or raise ValueError naming ``name`` and what was expected."""
     # bool is an int subclass; True as a kernel size is always a mistake.
     if isinstance(value, bool):
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -24,8 +25,8 @@ def _int_tuple(value, length, name):
     if isinstance(value, (tuple, list)):
         if len(value) != length:
             raise ValueError(f"{name} must be an int or a {length}-tuple, got {value!r}")
-        return tuple(_positive_int(v, name) for v in value)
-    return (_positive_int(value, name),) * length
+        return tuple(positive_int(v, name) for v in value)
+    return (positive_int(value, name),) * length
 
 
 def _check_padding(padding):
