@@ -221,14 +221,15 @@ def scale_images(images: np.ndarray) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        Float32 array of the same shape.
+        Float32 array of the same shape. The division casts as it goes, so the
+        only new memory is the result (no full-size float temporary).
 
     Examples
     --------
     >>> scale_images(np.array([0, 51, 255], dtype=np.uint8))
     array([0. , 0.2, 1. ], dtype=float32)
     """
-    return np.asarray(images, dtype=np.float32) / np.float32(255.0)
+    return np.divide(images, np.float32(255.0), dtype=np.float32)
 
 
 def fingerprint(*arrays: np.ndarray) -> str:

@@ -97,6 +97,8 @@ sphinx_gallery_conf = {
     "matplotlib_animations": False,
     "image_scrapers": ("gallery_support.scrape_with_alt_text",),
     "reset_modules": ("matplotlib", "gallery_support.release_keras"),
+    # After the last example too, so the notebook kernels start beside a lean build.
+    "reset_modules_order": "both",
     "capture_repr": ("_repr_html_", "__repr__"),
     "show_memory": False,
     # Timing pages are wanted (How this site was built links the global one).

@@ -133,6 +133,19 @@ def test_scale_images_maps_to_unit_interval():
     np.testing.assert_allclose(scaled, [[0.0, 1.0], [0.2, 0.4]], rtol=1e-6)
 
 
+def test_scale_images_equals_the_tutorials_division_in_float32():
+    every_pixel = np.arange(256, dtype=np.uint8)
+    expected = (every_pixel / 255.0).astype(np.float32)
+    np.testing.assert_array_equal(scale_images(every_pixel), expected)
+
+
+def test_scale_images_leaves_float32_input_alone():
+    images = np.full((2, 2), 255.0, dtype=np.float32)
+    scaled = scale_images(images)
+    assert scaled is not images
+    np.testing.assert_array_equal(images, 255.0)
+
+
 def test_fingerprint_sees_shape_and_content():
     base = np.zeros((2, 3), np.uint8)
     assert fingerprint(base) == fingerprint(base.copy())

@@ -53,10 +53,18 @@ def release_keras(gallery_conf, fname):
 
     All examples run in the Sphinx process; each trains or loads models whose
     graphs and weights would otherwise stay reachable through Keras' session.
+    glibc keeps freed memory in its heaps for reuse, so the build would still
+    hold the largest example's peak while the notebook kernels run; asking it
+    to hand free pages back keeps the build under its memory target.
     """
+    import ctypes
     import gc
 
     import keras
 
     keras.backend.clear_session()
     gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (AttributeError, OSError):  # not glibc (macOS, musl): nothing to hand back
+        pass
