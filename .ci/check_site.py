@@ -12,6 +12,8 @@ Static checks, on the HTML files:
 - every ``<img src>`` of every page points at a file that exists, relative to the
   page (inline ``data:`` images must decode; images from other sites are refused,
   the site must work offline);
+- no page loads a script or a style sheet from another site, except MathJax
+  (Sphinx's default source for typeset formulas; offline, formulas show as TeX);
 - every gallery page shows at least one figure the example drew, and offers its
   ``.py`` script and ``.ipynb`` notebook for download, and both files exist;
 - when the home page carries the quick-build banner, every page carries it.
@@ -50,6 +52,8 @@ from urllib.parse import unquote, urlsplit
 LESSON_PAGES = ("index", "network", "feature_maps", "convolution_effects", "errata",
                 "how_built", "api", "cite", "bibliography")
 BANNER_CLASS = "cnnlesson-profile-banner"
+# Sphinx loads MathJax from this CDN by default; every other script and style is local.
+ALLOWED_EXTERNAL = ("https://cdn.jsdelivr.net/npm/mathjax@",)
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 # Flags that keep headless Chromium quiet, offline-friendly and runnable as root in CI.
 CHROMIUM_FLAGS = [
@@ -61,12 +65,13 @@ CHROMIUM_FLAGS = [
 
 
 class PageParser(HTMLParser):
-    """Collect the image sources, links and class names of one HTML page."""
+    """Collect the image sources, links, resources and class names of one HTML page."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.images: list[str] = []
         self.links: list[str] = []
+        self.resources: list[str] = []  # scripts and style sheets the page loads
         self.classes: set[str] = set()
 
     def handle_starttag(self, tag, attrs):
@@ -76,6 +81,11 @@ class PageParser(HTMLParser):
             self.images.append(attributes.get("src") or "")
         elif tag == "a" and attributes.get("href"):
             self.links.append(attributes["href"])
+        elif tag == "script" and attributes.get("src"):
+            self.resources.append(attributes["src"])
+        elif (tag == "link" and attributes.get("href")
+              and "stylesheet" in (attributes.get("rel") or "").split()):
+            self.resources.append(attributes["href"])
 
 
 def parse(page: Path) -> PageParser:
@@ -159,6 +169,11 @@ def static_checks(root: Path, examples: list[str]) -> tuple[list[str], int, int]
             problem = check_image(page, src, root)
             if problem:
                 failures.append(f"{page.relative_to(root)}: {problem}")
+        for resource in parsed.resources:
+            parts = urlsplit(resource)
+            if (parts.scheme or parts.netloc) and not resource.startswith(ALLOWED_EXTERNAL):
+                failures.append(f"{page.relative_to(root)}: loads {resource} from another "
+                                "site, which an offline reader cannot reach")
         reader_page = (page.stem in LESSON_PAGES and page.parent == root) or (
             page.parent == root / "auto_examples" and page.stem in examples)
         if bannered and reader_page and BANNER_CLASS not in parsed.classes:

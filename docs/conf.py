@@ -56,8 +56,8 @@ exclude_patterns = [
     "auto_examples/**.ipynb", "auto_examples/**.py", "auto_examples/**.md",
     # The gallery's sources: sphinx-gallery turns them into auto_examples/*.rst.
     "examples",
-    # The per-gallery timing page duplicates the global one (sg_execution_times).
-    "auto_examples/sg_execution_times.rst",
+    # Timing pages that older builds of this site wrote (see write_computation_times).
+    "sg_execution_times.rst", "auto_examples/sg_execution_times.rst",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb"}
 
@@ -101,8 +101,11 @@ sphinx_gallery_conf = {
     "reset_modules_order": "both",
     "capture_repr": ("_repr_html_", "__repr__"),
     "show_memory": False,
-    # Timing pages are wanted (How this site was built links the global one).
-    "write_computation_times": True,
+    # sphinx-gallery's timing page fetches jQuery, Bootstrap and DataTables from
+    # CDNs, which an offline reader cannot load and which restyle the page; the
+    # "How this site was built" page tabulates the same times from the .cost.json
+    # files, and every example page ends with its own running time.
+    "write_computation_times": False,
 }
 
 # API reference: one page per module, generated from the docstrings.
