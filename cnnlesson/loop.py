@@ -20,6 +20,7 @@ with less waste on a CPU; ``benchmarks/NOTES.md`` has the measurements:
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 import weakref
@@ -199,8 +200,10 @@ class _Steps:
         tf = self.tf
         key = (size, x_all.dtype)
         if key not in self.fns:
+            # A partial, not a lambda: TensorFlow counts traces per code object, and a
+            # lambda's is shared by every model, so each new model looked like a retrace.
             self.fns[key] = tf.function(
-                lambda x, y, i, size=size: self._loop(x, y, i, size),
+                functools.partial(self._loop, size=size),
                 input_signature=[tf.TensorSpec(x_all.shape, x_all.dtype),
                                  tf.TensorSpec(y_all.shape, tf.int32),
                                  tf.TensorSpec([None], tf.int32)])
