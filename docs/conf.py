@@ -10,6 +10,7 @@ sphinx-gallery executes ``examples/plot_*.py`` and nothing else.  The
 """
 
 import importlib
+import logging
 import os
 import pkgutil
 import shutil
@@ -27,6 +28,17 @@ import cnnlesson
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
 DOCS = Path(__file__).parent
+
+
+def _not_a_retrace_warning(record):
+    """All gallery examples run in this one process, each predicting with models of
+    its own; TensorFlow counts their first traces together and warns of
+    "retracing", which would only alarm a reader watching the build."""
+    return "triggered tf.function retracing" not in record.getMessage()
+
+
+logging.getLogger("tensorflow").addFilter(_not_a_retrace_warning)
+
 PROFILE = cnnlesson.current_profile()
 NO_EXEC = os.environ.get("CNNLESSON_NO_EXEC") == "1"
 
