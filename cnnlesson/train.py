@@ -5,39 +5,27 @@ the site need the same trained model.  :func:`train_lesson_model` therefore
 stores each result on disk under a key made of everything that changes the
 outcome (architecture, schedule, seed, a fingerprint of the data, library
 versions); asking again with the same recipe loads the weights and history in
-seconds.
+seconds.  The store itself is :mod:`cnnlesson.cache`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
-import os
-import platform
 import shutil
 import sys
-import tempfile
 import time
 import warnings
-from pathlib import Path
 
+from cnnlesson import cache as _cache
 from cnnlesson import data as _data
 from cnnlesson import loop as _loop
 from cnnlesson._checks import positive_int
+from cnnlesson.cache import CacheWarning, cache_dir
 from cnnlesson.model import LESSON_CONV_KERNEL_SIZES, build_lesson_model, describe_variant
 
-CACHE_DIR_VARIABLE = "CNNLESSON_CACHE_DIR"
-
-# Bump when a change to the training code changes the numbers it produces.
+# Bump when a change to the training code changes the numbers it produces: it is
+# part of every cache key, so older entries are then trained again.
 TRAINING_CODE_VERSION = 1
-
-_WEIGHTS_FILE = "model.weights.h5"
-_RESULT_FILE = "result.json"
-
-
-class CacheWarning(UserWarning):
-    """A cache entry was unusable and has been replaced by a fresh training run."""
 
 
 @dataclasses.dataclass
@@ -83,84 +71,6 @@ class TrainingResult:
         fields = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)
                   if field.name != "model"}
         return {**fields, "epochs": self.recipe["epochs"], "batch_size": self.recipe["batch_size"]}
-
-
-def cache_dir() -> Path:
-    """Where trained models are kept: ``$CNNLESSON_CACHE_DIR``, else the user cache.
-
-    Examples
-    --------
-    >>> import os
-    >>> os.environ["CNNLESSON_CACHE_DIR"] = "/tmp/cnnlesson-doctest-cache"
-    >>> str(cache_dir())
-    '/tmp/cnnlesson-doctest-cache'
-    >>> del os.environ["CNNLESSON_CACHE_DIR"]
-    """
-    value = os.environ.get(CACHE_DIR_VARIABLE, "").strip()
-    if value:
-        return Path(value).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache"
-    return Path(base) / "cnnlesson"
-
-
-def _library_versions() -> dict:
-    import keras
-    import numpy
-    import tensorflow
-
-    return {"tensorflow": tensorflow.__version__, "keras": keras.__version__,
-            "numpy": numpy.__version__, "python": platform.python_version()}
-
-
-def _cache_key(model, recipe, data_fingerprint) -> str:
-    description = {
-        "architecture": model.get_config(),
-        # The optimizer's name is numbered per session ("adam_1"), so it is left out.
-        "optimizer": {k: v for k, v in model.optimizer.get_config().items() if k != "name"},
-        "recipe": recipe,
-        "data": data_fingerprint,
-        "versions": _library_versions(),
-        "training_code": TRAINING_CODE_VERSION,
-    }
-    text = json.dumps(description, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
-
-
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _load_entry(entry: Path, model):
-    """Load a cache entry into ``model``; return its stored result or raise why not."""
-    result = json.loads((entry / _RESULT_FILE).read_text())
-    weights = entry / _WEIGHTS_FILE
-    if _file_digest(weights) != result["weights_sha256"]:
-        raise ValueError("the weights file does not match its recorded checksum")
-    # The file holds Adam's state too; building the optimizer first lets it be restored
-    # instead of skipped with a warning.
-    model.optimizer.build(model.trainable_variables)
-    model.load_weights(weights)
-    return result
-
-
-def _store_entry(entry: Path, model, stored: dict) -> None:
-    """Write an entry beside its final place, then rename it in: never half-written."""
-    entry.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{entry.name}-", dir=entry.parent))
-    try:
-        model.save_weights(staging / _WEIGHTS_FILE)
-        stored = {**stored, "weights_sha256": _file_digest(staging / _WEIGHTS_FILE)}
-        (staging / _RESULT_FILE).write_text(json.dumps(stored, indent=1))
-        try:
-            staging.rename(entry)
-        except OSError:
-            pass  # another process stored the same entry first; theirs is as good
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _check_schedule(epochs, batch_size, subset):
@@ -241,12 +151,13 @@ def train_lesson_model(
     data_source = _data.cifar10_source()
     model = build_lesson_model(conv_kernel_sizes=conv_kernel_sizes,
                                output_activation=output_activation, seed=seed)
-    key = _cache_key(model, recipe, _data.fingerprint(x_train, y_train, x_test, y_test))
+    key = _cache.cache_key(model, recipe, _data.fingerprint(x_train, y_train, x_test, y_test),
+                           TRAINING_CODE_VERSION)
     entry = cache_dir() / key
 
     if cache and entry.exists():
         try:
-            stored = _load_entry(entry, model)
+            stored = _cache.load_entry(entry, model)
             return TrainingResult(model=model, from_cache=True, cache_key=key,
                                   data_source=data_source, **_stored_numbers(stored))
         except Exception as error:  # any unreadable entry is rebuilt, never fatal
@@ -278,10 +189,10 @@ def train_lesson_model(
         "train_seconds": train_seconds,
         "images_per_second": epochs * len(x_train) / sum(history["epoch_seconds"]),
         "recipe": recipe,
-        "versions": _library_versions(),
+        "versions": _cache.library_versions(),
     }
     if cache:
-        _store_entry(entry, model, stored)
+        _cache.store_entry(entry, model, stored)
     return TrainingResult(model=model, from_cache=False, cache_key=key,
                           data_source=data_source, **_stored_numbers(stored))
 
@@ -290,36 +201,3 @@ def _stored_numbers(stored: dict) -> dict:
     names = ("history", "test_accuracy", "test_loss", "train_seconds",
              "images_per_second", "recipe")
     return {name: stored[name] for name in names}
-
-
-def cached_results():
-    """Every training result stored in the cache, newest first, without the models.
-
-    Returns
-    -------
-    list of dict
-        Each with ``cache_key``, ``recipe``, ``test_accuracy``, ``test_loss``,
-        ``train_seconds``, ``images_per_second``, ``history`` and ``versions``.
-        Unreadable entries are skipped.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> os.environ["CNNLESSON_CACHE_DIR"] = tempfile.mkdtemp()
-    >>> cached_results()
-    []
-    >>> del os.environ["CNNLESSON_CACHE_DIR"]
-    """
-    folder = cache_dir()
-    if not folder.is_dir():
-        return []
-    results = []
-    for entry in folder.iterdir():
-        try:
-            stored = json.loads((entry / _RESULT_FILE).read_text())
-            modified = (entry / _RESULT_FILE).stat().st_mtime
-        except (OSError, ValueError):
-            continue
-        stored.pop("weights_sha256", None)
-        results.append((modified, {"cache_key": entry.name, **stored}))
-    return [result for _, result in sorted(results, key=lambda pair: -pair[0])]

@@ -8,7 +8,7 @@ import pytest
 
 from cnnlesson import train_lesson_model
 from cnnlesson.__main__ import main
-from cnnlesson.train import CacheWarning, cache_dir, cached_results
+from cnnlesson.cache import CacheWarning, cache_dir, cached_results
 
 TINY_RECIPE = {"epochs": 2, "batch_size": 16, "subset": 40, "verbose": 0}
 
