@@ -57,22 +57,22 @@ def compare(steps, levers, x, y, batch=32, metric=_diff):
     """Keras fit vs the loop's steps on the first ``steps`` batches, in order."""
     import tensorflow as tf
 
-    from cnnlesson import loop
+    from cnnlesson import _steps
 
-    saved = dict(loop._LEVERS)
-    loop._LEVERS.update(levers)
+    saved = dict(_steps.LEVERS)
+    _steps.LEVERS.update(levers)
     try:
         a, b = _pair()
         a.fit(x[:steps * batch], y[:steps * batch], batch_size=batch, epochs=1,
               shuffle=False, verbose=0)
-        runner = loop._Steps(b, "float32")
+        runner = _steps.Steps(b, "float32")
         runner.load()
         runner.run(tf.constant(x), tf.constant(y.astype("int32")),
                    tf.range(steps * batch, dtype=tf.int32), batch)
         runner.load(to_keras=True)
     finally:
-        loop._LEVERS.clear()
-        loop._LEVERS.update(saved)
+        _steps.LEVERS.clear()
+        _steps.LEVERS.update(saved)
     return metric(a, b)
 
 

@@ -34,7 +34,7 @@ CONFIGS = {
 
 
 def main(n=3200, rounds=3, configs=None):
-    from cnnlesson import loop
+    from cnnlesson import _steps, loop
 
     (x, y), _ = load_subset(n)
     configs = configs or CONFIGS
@@ -53,8 +53,8 @@ def main(n=3200, rounds=3, configs=None):
         else:
             levers = dict(configs[name])
             precision = levers.pop("precision", "float32")
-            loop._LEVERS.clear()
-            loop._LEVERS.update(BASE, **levers)
+            _steps.LEVERS.clear()
+            _steps.LEVERS.update(BASE, **levers)
             loop.fit(model, x, y, epochs=1, batch_size=32, verbose=0, precision=precision)
         cpu_times[name].append((time.process_time() - c0) / (n / 32) * 1e3)
         return (time.perf_counter() - t0) / (n / 32) * 1e3

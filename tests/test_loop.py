@@ -69,6 +69,21 @@ def test_unknown_precision_is_refused(tiny_batch):
                  precision="float16")
 
 
+@pytest.mark.parametrize(("schedule", "message"), [
+    ({"epochs": 0, "batch_size": 16}, "epochs must be a positive integer"),
+    ({"epochs": 1, "batch_size": 2.5}, "batch_size must be a positive integer"),
+])
+def test_impossible_schedule_is_refused(tiny_batch, schedule, message):
+    with pytest.raises(ValueError, match=message):
+        loop.fit(build_lesson_model(), *tiny_batch, **schedule)
+
+
+def test_images_and_labels_of_different_lengths_are_refused(tiny_batch):
+    images, labels = tiny_batch
+    with pytest.raises(ValueError, match="got 48 images and 47 labels"):
+        loop.fit(build_lesson_model(), images, labels[:47], batch_size=16, epochs=1)
+
+
 def test_uint8_pixels_train_exactly_like_scaled_floats(tiny_batch):
     images, labels = tiny_batch
     pixels = (images * 255).astype("uint8")
