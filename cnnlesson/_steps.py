@@ -12,11 +12,13 @@ import weakref
 
 import numpy as np
 
+from cnnlesson.data import scale_images
+
 # Switches for benchmarks/levers.py, which measures each lever on its own.
 LEVERS = {"fused_adam": True, "fast_maxnorm": True, "dropout": "bits16",
           "transpose_dense": True, "steps_per_call": 50}
 # What scale_images gives each pixel value, looked up per batch.
-PIXEL_SCALE = np.arange(256, dtype=np.float32) / np.float32(255.0)
+PIXEL_SCALE = scale_images(np.arange(256, dtype=np.uint8))
 
 
 class Param:

@@ -20,7 +20,6 @@ from cnnlesson import cache as _cache
 from cnnlesson import data as _data
 from cnnlesson import loop as _loop
 from cnnlesson._checks import positive_int
-from cnnlesson.cache import CacheWarning, cache_dir
 from cnnlesson.model import LESSON_CONV_KERNEL_SIZES, build_lesson_model, describe_variant
 
 # Bump when a change to the training code changes the numbers it produces: it is
@@ -153,7 +152,7 @@ def train_lesson_model(
                                output_activation=output_activation, seed=seed)
     key = _cache.cache_key(model, recipe, _data.fingerprint(x_train, y_train, x_test, y_test),
                            TRAINING_CODE_VERSION)
-    entry = cache_dir() / key
+    entry = _cache.cache_dir() / key
 
     if cache and entry.exists():
         try:
@@ -163,7 +162,7 @@ def train_lesson_model(
         except Exception as error:  # any unreadable entry is rebuilt, never fatal
             warnings.warn(
                 f"training cache entry {entry} is unusable ({error}); removing it and "
-                "training again", CacheWarning, stacklevel=2,
+                "training again", _cache.CacheWarning, stacklevel=2,
             )
             shutil.rmtree(entry, ignore_errors=True)
             model = build_lesson_model(conv_kernel_sizes=conv_kernel_sizes,

@@ -53,9 +53,9 @@ def release_keras(gallery_conf, fname):
 
     All examples run in the Sphinx process; each trains or loads models whose
     graphs and weights would otherwise stay reachable through Keras' session.
-    glibc keeps freed memory in its heaps for reuse, so the build would still
-    hold the largest example's peak while the notebook kernels run; asking it
-    to hand free pages back keeps the build under its memory target.
+    glibc also keeps freed memory in its heaps for reuse; asking it to hand
+    free pages back lowers what the build holds while the notebook kernels run
+    (by a few tens of MiB, measured: see benchmarks/NOTES.md).
     """
     import ctypes
     import gc
