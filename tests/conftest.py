@@ -49,10 +49,16 @@ def tiny_cifar10(tmp_path, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def isolated_environment(tmp_path, monkeypatch):
-    """No test reaches the network, reads the real data or writes the user's cache."""
+def isolated_environment(request, tmp_path, monkeypatch):
+    """No test reaches the network, reads the real data or writes the user's cache.
+
+    The one exception: an ``integration`` test, when no local copy is named, reads
+    the real data the way the package does without one, through Keras' download.
+    """
     monkeypatch.delenv(CIFAR10_DIR_VARIABLE, raising=False)
     monkeypatch.setenv("CNNLESSON_CACHE_DIR", str(tmp_path / "training-cache"))
+    if request.node.get_closest_marker("integration") and not REAL_CIFAR10_DIR:
+        return
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
 
     def refuse(*args, **kwargs):
