@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from cnnlesson._checks import _check_padding, positive_int
-from cnnlesson.analysis.sizes import conv_output_size
+from cnnlesson.analysis._sizes import conv_output_size
 
 #: ITU-R BT.601 luma weights for R, G, B: the classic colour-to-grey 1x1 convolution.
 GREY_WEIGHTS = (0.299, 0.587, 0.114)
