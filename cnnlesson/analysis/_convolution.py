@@ -29,6 +29,9 @@ def _as_kernel(kernel, name="kernel"):
     if k.ndim != 4:
         raise ValueError(f"{name} must have the Keras layout (height, width, in_channels, "
                          f"out_channels), got shape {k.shape}")
+    if 0 in k.shape:
+        raise ValueError(f"{name} must have at least one row, column and channel, "
+                         f"got shape {k.shape}")
     return k
 
 

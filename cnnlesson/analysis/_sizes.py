@@ -88,38 +88,127 @@ class ReceptiveField(NamedTuple):
     """Input pixels between two neighbouring output pixels (product of the strides)."""
 
 
-def _layer_geometry(layer):
-    # Keras layers are read by duck typing so that this module never imports Keras.
-    if isinstance(layer, (tuple, list)):
-        if not 1 <= len(layer) <= 3:
-            raise ValueError(f"expected (kernel, stride[, dilation]), got {layer!r}")
-        return (*layer, 1, 1)[:3]
-    if hasattr(layer, "kernel_size") and hasattr(layer, "strides"):
-        return layer.kernel_size[0], layer.strides[0], getattr(layer, "dilation_rate", (1,))[0]
-    if hasattr(layer, "pool_size"):
-        return layer.pool_size[0], layer.strides[0], 1
-    if hasattr(layer, "name") and hasattr(layer, "weights"):
-        return None  # no spatial window (dropout, activation, flatten, ...): adds nothing
-    return layer, 1, 1
+# Layers are recognised by class name so that this module never imports Keras.
+_WINDOWED = {f"{kind}{rank}D" for kind in ("Conv", "MaxPooling", "AveragePooling")
+             for rank in (1, 2, 3)} | {"DepthwiseConv1D", "DepthwiseConv2D",
+                                       "SeparableConv1D", "SeparableConv2D"}
+_GLOBAL = {f"Global{kind}Pooling{rank}D" for kind in ("Average", "Max") for rank in (1, 2, 3)}
+# Layers that act on each position (or on the flattened whole) without a spatial window:
+# they leave the field of the last windowed layer as it is.
+_NO_WINDOW = {
+    "InputLayer", "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
+    "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+    "GaussianDropout", "GaussianNoise", "AlphaDropout", "ActivityRegularization",
+    "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",
+    "Rescaling", "Normalization", "Identity", "Flatten", "Dense",
+    "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
+    "Cropping1D", "Cropping2D", "Cropping3D",
+}
+
+
+def _is_keras_layer(item):
+    return hasattr(item, "name") and hasattr(item, "weights")
+
+
+def _single_chain(model):
+    """Raise ValueError naming the first layer where ``model`` is not one chain of layers."""
+    if not hasattr(model, "inputs"):
+        return  # a list of layers: the caller says it is a chain
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        raise ValueError(
+            f"receptive_field follows a single chain of layers; model {model.name!r} has "
+            f"{len(model.inputs)} inputs and {len(model.outputs)} outputs"
+        )
+    chain = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+    inputs = {id(layer): layer.input if isinstance(layer.input, (list, tuple))
+              else [layer.input] for layer in chain}
+    consumers = {}
+    for tensors in inputs.values():
+        for tensor in tensors:
+            consumers[id(tensor)] = consumers.get(id(tensor), 0) + 1
+    for layer in chain:  # in order, so the message names the first place it branches
+        if len(inputs[id(layer)]) != 1:
+            raise ValueError(
+                f"receptive_field follows a single chain of layers; model {model.name!r} "
+                f"merges branches at layer {layer.name!r} ({len(inputs[id(layer)])} inputs)"
+            )
+        if consumers.get(id(layer.output), 0) > 1:
+            raise ValueError(
+                f"receptive_field follows a single chain of layers; model {model.name!r} "
+                f"branches at layer {layer.name!r} (its output feeds "
+                f"{consumers[id(layer.output)]} layers)"
+            )
+
+
+def _input_height(model):
+    try:
+        shape = tuple(model.inputs[0].shape)
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return None  # a list of layers, or a model that has not been built
+    return shape[1] if len(shape) > 2 else None
+
+
+def _steps(layers, input_height):
+    """Yield (kernel, stride, dilation) along the height axis, or ('global', None, None)."""
+    _single_chain(layers)
+    input_height = _input_height(layers) or input_height
+    for layer in getattr(layers, "layers", layers):
+        if isinstance(layer, (tuple, list)):
+            if not 1 <= len(layer) <= 3:
+                raise ValueError(f"expected (kernel, stride[, dilation]), got {layer!r}")
+            yield (*layer, 1, 1)[:3]
+            continue
+        if not _is_keras_layer(layer):
+            yield layer, 1, 1
+            continue
+        kind = type(layer).__name__
+        if hasattr(layer, "layers"):  # a nested model: follow its own chain
+            yield from _steps(layer, input_height)
+        elif kind in _WINDOWED:
+            window = layer.kernel_size if hasattr(layer, "kernel_size") else layer.pool_size
+            yield window[0], layer.strides[0], getattr(layer, "dilation_rate", (1,))[0]
+        elif kind in _GLOBAL:
+            if input_height is None:
+                raise ValueError(
+                    f"layer {layer.name!r} ({kind}) makes the field the whole input, whose "
+                    "size is unknown here; pass the Keras model rather than a list of layers"
+                )
+            yield "global", input_height, None
+        elif kind not in _NO_WINDOW:
+            raise ValueError(
+                f"receptive_field does not know how layer {layer.name!r} ({kind}) changes "
+                "the field; it follows convolutions, poolings and layers without a spatial "
+                "window"
+            )
 
 
 def receptive_field(layers):
-    """Receptive field and jump of a stack of convolutions and poolings, along one axis.
+    """Receptive field and jump of a chain of convolutions and poolings, along one axis.
 
     Each layer widens the field by ``dilation * (kernel - 1)`` steps of the current jump,
-    then multiplies the jump by its stride.
+    then multiplies the jump by its stride.  Layers without a spatial window (dropout,
+    activations, normalisation, flatten, dense) leave the field unchanged, so a model's
+    field is that of one position of its last feature map; global pooling makes it the
+    whole input.
 
     Parameters
     ----------
     layers : iterable or keras.Model
         Items ``(kernel, stride)``, ``(kernel, stride, dilation)`` or a bare ``kernel``
-        (stride 1); or a Keras model/list of layers, whose convolution and pooling layers are
-        read along the height axis and whose other layers are skipped.
+        (stride 1); or a Keras model or list of layers, read along the height axis.
+        Nested models are followed.
 
     Returns
     -------
     ReceptiveField
         ``(size, jump)``.
+
+    Raises
+    ------
+    ValueError
+        For a model that is not a single chain (it names the layer where it branches or
+        merges), and for a layer whose effect on the field is not known here (for example
+        ``UpSampling2D`` or ``Conv2DTranspose``): the answer would be wrong.
 
     Examples
     --------
@@ -129,16 +218,19 @@ def receptive_field(layers):
     ReceptiveField(size=6, jump=2)
     >>> receptive_field([(3, 1, 2)]).size          # a dilated 3x3 sees 5 pixels
     5
+    >>> import keras
+    >>> receptive_field([keras.layers.UpSampling2D(name="up")])
+    Traceback (most recent call last):
+    ValueError: receptive_field does not know how layer 'up' (UpSampling2D) changes the field; ...
     """
-    layers = getattr(layers, "layers", layers)
     size, jump = 1, 1
-    for layer in layers:
-        geometry = _layer_geometry(layer)
-        if geometry is None:
+    for step in _steps(layers, None):
+        if step[0] == "global":
+            size = step[1]
             continue
-        k = positive_int(geometry[0], "kernel")
-        s = positive_int(geometry[1], "stride")
-        d = positive_int(geometry[2], "dilation")
+        k = positive_int(step[0], "kernel")
+        s = positive_int(step[1], "stride")
+        d = positive_int(step[2], "dilation")
         size += d * (k - 1) * jump
         jump *= s
     return ReceptiveField(size, jump)
