@@ -11,10 +11,8 @@ seconds.  The store itself is :mod:`cnnlesson.cache`.
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import sys
 import time
-import warnings
 
 from cnnlesson import cache as _cache
 from cnnlesson import data as _data
@@ -126,6 +124,9 @@ def train_lesson_model(
         For a non-positive schedule or a subset smaller than one batch.
     cnnlesson.DatasetError
         When CIFAR-10 cannot be loaded.
+    cnnlesson.cache.CacheNotWritableError
+        With ``cache=True``, when the cache folder cannot be written (checked before
+        training).
 
     Examples
     --------
@@ -154,45 +155,41 @@ def train_lesson_model(
                            TRAINING_CODE_VERSION)
     entry = _cache.cache_dir() / key
 
-    if cache and entry.exists():
-        try:
-            stored = _cache.load_entry(entry, model)
-            return TrainingResult(model=model, from_cache=True, cache_key=key,
-                                  data_source=data_source, **_stored_numbers(stored))
-        except Exception as error:  # any unreadable entry is rebuilt, never fatal
-            warnings.warn(
-                f"training cache entry {entry} is unusable ({error}); removing it and "
-                "training again", _cache.CacheWarning, stacklevel=2,
-            )
-            shutil.rmtree(entry, ignore_errors=True)
-            model = build_lesson_model(conv_kernel_sizes=conv_kernel_sizes,
-                                       output_activation=output_activation, seed=seed)
+    def build():
+        return build_lesson_model(conv_kernel_sizes=conv_kernel_sizes,
+                                  output_activation=output_activation, seed=seed)
 
-    x_test_scaled = _data.scale_images(x_test)
-    if verbose:
-        # On stderr, so that it reaches the terminal also when a docs build captures stdout.
-        print(f"cnnlesson: training {describe_variant(conv_kernel_sizes, output_activation)}: "
-              f"{epochs} epochs of {len(x_train):,} images, batch {batch_size} "
-              f"(not in the cache {entry.parent} yet)", file=sys.stderr, flush=True)
-    start = time.perf_counter()
-    # The loop scales the uint8 pixels batch by batch: the same numbers, a quarter of the memory.
-    history = _loop.fit(model, x_train, y_train, epochs=epochs,
-                        batch_size=batch_size, validation_data=(x_test_scaled, y_test),
-                        seed=seed, verbose=verbose)
-    train_seconds = time.perf_counter() - start
-    test_loss, test_accuracy = model.evaluate(x_test_scaled, y_test, batch_size=256, verbose=0)
-    stored = {
-        "history": history,
-        "test_accuracy": float(test_accuracy),
-        "test_loss": float(test_loss),
-        "train_seconds": train_seconds,
-        "images_per_second": epochs * len(x_train) / sum(history["epoch_seconds"]),
-        "recipe": recipe,
-        "versions": _cache.library_versions(),
-    }
-    if cache:
-        _cache.store_entry(entry, model, stored)
-    return TrainingResult(model=model, from_cache=False, cache_key=key,
+    def fit_and_evaluate(model):
+        x_test_scaled = _data.scale_images(x_test)
+        if verbose:
+            # On stderr, so that it reaches the terminal also when a docs build captures stdout.
+            print(f"cnnlesson: training {describe_variant(conv_kernel_sizes, output_activation)}: "
+                  f"{epochs} epochs of {len(x_train):,} images, batch {batch_size} "
+                  f"(not in the cache {entry.parent} yet)", file=sys.stderr, flush=True)
+        start = time.perf_counter()
+        # The loop scales the uint8 pixels batch by batch: the same numbers, a quarter of the
+        # memory.
+        history = _loop.fit(model, x_train, y_train, epochs=epochs,
+                            batch_size=batch_size, validation_data=(x_test_scaled, y_test),
+                            seed=seed, verbose=verbose)
+        train_seconds = time.perf_counter() - start
+        test_loss, test_accuracy = model.evaluate(x_test_scaled, y_test, batch_size=256,
+                                                  verbose=0)
+        return {
+            "history": history,
+            "test_accuracy": float(test_accuracy),
+            "test_loss": float(test_loss),
+            "train_seconds": train_seconds,
+            "images_per_second": epochs * len(x_train) / sum(history["epoch_seconds"]),
+            "recipe": recipe,
+            "versions": _cache.library_versions(),
+        }
+
+    # Loads a verified entry, or checks the cache is writable, trains under the entry's
+    # lock and stores the result (a failed store only warns).
+    model, stored, from_cache = _cache.load_or_train(
+        entry, model, fit_and_evaluate, recipe=recipe, rebuild=build, cache=cache)
+    return TrainingResult(model=model, from_cache=from_cache, cache_key=key,
                           data_source=data_source, **_stored_numbers(stored))
 
 
