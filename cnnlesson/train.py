@@ -1,7 +1,7 @@
 """Train the lesson's network once, keep the result, and reuse it.
 
 Training the lesson's recipe takes many minutes on a laptop, and many pages of
-the site need the same trained model.  :func:`train_lesson_model` therefore
+the site need the same trained model.  :func:`~cnnlesson.train_lesson_model` therefore
 stores each result on disk under a key made of everything that changes the
 outcome (architecture, schedule, seed, a fingerprint of the data, library
 versions); asking again with the same recipe loads the weights and history in
