@@ -41,6 +41,16 @@ def no_training(*args, **kwargs):
     raise AssertionError("this test must not train")
 
 
+def replace_training(monkeypatch, replacement):
+    """Replace the training step, whether it runs through model.fit or cnnlesson.loop."""
+    monkeypatch.setattr(keras.Model, "fit", replacement)
+    try:
+        import cnnlesson.loop
+    except ImportError:
+        return
+    monkeypatch.setattr(cnnlesson.loop, "fit", replacement)
+
+
 def entries():
     return sorted(p.name for p in cache_dir().iterdir() if not p.name.startswith("."))
 
@@ -94,7 +104,7 @@ def test_a_file_in_the_place_of_an_entry_is_replaced(tiny_cifar10):
 def test_a_cache_path_that_is_a_file_is_refused_before_training(tiny_cifar10, monkeypatch):
     cache_dir().parent.mkdir(parents=True, exist_ok=True)
     cache_dir().write_text("not a folder")
-    monkeypatch.setattr("cnnlesson.loop.fit", no_training)
+    replace_training(monkeypatch, no_training)
     with pytest.raises(CacheNotWritableError, match="CNNLESSON_CACHE_DIR to a folder you can"):
         train_lesson_model(**TINY_RECIPE)
 
@@ -109,7 +119,7 @@ def test_a_read_only_cache_is_refused_before_training(tiny_cifar10, monkeypatch)
         return real(self, data)
 
     monkeypatch.setattr(Path, "write_bytes", read_only)
-    monkeypatch.setattr("cnnlesson.loop.fit", no_training)
+    replace_training(monkeypatch, no_training)
     with pytest.raises(CacheNotWritableError, match="cannot be written .Permission denied."):
         train_lesson_model(**TINY_RECIPE)
 
@@ -228,7 +238,7 @@ def test_ctrl_c_during_training_is_one_line_and_exit_130(tiny_cifar10, monkeypat
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("cnnlesson.loop.fit", interrupted)
+    replace_training(monkeypatch, interrupted)
     assert main(["train", "--epochs", "1", "--batch-size", "16", "--subset", "32"]) == 130
     assert capsys.readouterr().err.strip().splitlines()[-1] == "interrupted; nothing was cached"
     assert entries() == []
