@@ -21,6 +21,17 @@ def _positive_int(text):
     return value
 
 
+def _seed(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(
+            f"--seed must be an integer from 0 to {2**32 - 1}, got {text!r}")
+    return value
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog="python -m cnnlesson",
@@ -35,8 +46,10 @@ def _parser():
     train.add_argument("--epochs", type=_positive_int, default=25)
     train.add_argument("--batch-size", type=_positive_int, default=32)
     train.add_argument("--subset", type=_positive_int, default=None,
-                       help="use only the first N images of each split")
-    train.add_argument("--seed", type=int, default=0)
+                       help="use only the first N images of each split (at most the "
+                       "50,000 training images)")
+    train.add_argument("--seed", type=_seed, default=0,
+                       help="fixes initial weights, dropout and shuffling (0 to 2**32 - 1)")
     train.add_argument("--no-cache", action="store_true",
                        help="train even if a stored result exists, and store nothing")
     return parser
@@ -52,6 +65,16 @@ def main(argv=None):
     SystemExit: 2
     """
     arguments = _parser().parse_args(argv)
+    try:
+        return _train(arguments)
+    except KeyboardInterrupt:
+        # An entry is only ever renamed in complete, so an interrupted run leaves none.
+        print("interrupted; nothing was cached", file=sys.stderr)
+        return 130
+
+
+def _train(arguments):
+    from cnnlesson.cache import CacheNotWritableError
     from cnnlesson.data import DatasetError
     from cnnlesson.train import train_lesson_model
 
@@ -59,7 +82,7 @@ def main(argv=None):
         result = train_lesson_model(epochs=arguments.epochs, batch_size=arguments.batch_size,
                                     subset=arguments.subset, seed=arguments.seed,
                                     cache=not arguments.no_cache, verbose=1)
-    except (DatasetError, ValueError) as error:
+    except (DatasetError, CacheNotWritableError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     summary = result.summary()

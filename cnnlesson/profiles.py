@@ -2,7 +2,7 @@
 
 The *full* profile is the lesson's own recipe on all of CIFAR-10; the *quick*
 profile trains briefly on a small subset, so that the site can be checked in
-minutes.  Pages ask :func:`current_profile` which schedule to use, so that a
+minutes.  Pages ask :func:`~cnnlesson.current_profile` which schedule to use, so that a
 downloaded example run on its own gets the full lesson.
 """
 

@@ -12,7 +12,6 @@ sphinx-gallery executes ``examples/plot_*.py`` and nothing else.  The
 import importlib
 import logging
 import os
-import pkgutil
 import shutil
 import sys
 from pathlib import Path
@@ -118,6 +117,11 @@ sphinx_gallery_conf = {
     # "How this site was built" page tabulates the same times from the .cost.json
     # files, and every example page ends with its own running time.
     "write_computation_times": False,
+    # "Examples using ..." on the API pages: sphinx-gallery records which cnnlesson objects
+    # each example uses, under the shortest public name (cnnlesson.train_lesson_model,
+    # cnnlesson.analysis.receptive_field), and the module template shows them per object.
+    "backreferences_dir": "api/generated/backreferences",
+    "doc_module": ("cnnlesson",),
 }
 
 # API reference: one page per module, generated from the docstrings.
@@ -131,20 +135,13 @@ autosummary_imported_members = False
 autosummary_ignore_module_all = False
 
 
-def _api_packages():
-    """{package: [public submodules]} for the subpackages of cnnlesson."""
-    packages = {}
-    for info in pkgutil.iter_modules(cnnlesson.__path__, "cnnlesson."):
-        if info.ispkg:
-            package = importlib.import_module(info.name)
-            packages[info.name] = [
-                sub.name for sub in pkgutil.iter_modules(package.__path__, info.name + ".")
-                if not sub.name.rsplit(".", 1)[1].startswith("_")
-            ]
-    return packages
-
-
-autosummary_context = {"cnnlesson_packages": _api_packages()}
+# The package's top level gathers the names most pages use; they are documented there, on
+# the page of ``cnnlesson``, and each module's page leaves them out, so every object has one
+# entry under one public name (the name sphinx-gallery's "Examples using" also uses).
+autosummary_context = {
+    "cnnlesson_toplevel": [name for name in cnnlesson.__all__ if callable(
+        getattr(cnnlesson, name))],
+}
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False
 # "Attributes" sections become fields of their class, not separate entries that would
@@ -235,60 +232,6 @@ def _add_body_banner(app, doctree, docname):
     first.insert(title_index + 1, banner)
 
 
-# The package re-exports names: cnnlesson.feature_maps is cnnlesson.extract.feature_maps,
-# cnnlesson.analysis gathers its submodules' functions.  Docstrings refer to an object by
-# any of its names, but the API pages document it under one.  A reference that Sphinx
-# cannot resolve is looked up as a Python object and sent to the name it is documented
-# under.
-def _import_dotted(name):
-    parts = name.split(".")
-    for split in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:split]))
-        except ImportError:
-            continue
-        try:
-            for attribute in parts[split:]:
-                obj = getattr(obj, attribute)
-        except AttributeError:
-            return None
-        return obj
-    return None
-
-
-def _documented_names(env):
-    """{id(object): documented name} for every cnnlesson object of the API pages."""
-    cache = getattr(env, "_cnnlesson_documented", None)
-    objects = env.get_domain("py").objects
-    if cache is None or cache[0] != len(objects):
-        names = {}
-        for name, entry in objects.items():
-            if name.startswith("cnnlesson.") and not getattr(entry, "aliased", False):
-                obj = _import_dotted(name)
-                if obj is not None:
-                    names.setdefault(id(obj), name)
-        cache = env._cnnlesson_documented = (len(objects), names)
-    return cache[1]
-
-
-def _resolve_aliases(app, env, node, contnode):
-    if node.get("refdomain") != "py":
-        return None
-    target = node.get("reftarget", "").lstrip("~.")
-    module = node.get("py:module") or ""
-    for candidate in (target, f"{module}.{target}" if module else None):
-        if not candidate or not candidate.startswith("cnnlesson"):
-            continue
-        obj = _import_dotted(candidate)
-        if obj is None:
-            continue
-        documented = _documented_names(env).get(id(obj))
-        if documented and documented != target:
-            return env.get_domain("py").resolve_xref(
-                env, node["refdoc"], app.builder, node["reftype"], documented, node, contnode)
-    return None
-
-
 def _skip_namedtuple_fields(app, what, name, obj, skip, options):
     """NamedTuple fields are described in their class's Attributes section already."""
     doc = getattr(obj, "__doc__", None) or ""
@@ -318,7 +261,6 @@ def setup(app):
         importlib.import_module(f"cnnlesson.{module}")
     app.connect("doctree-read", lambda app, doctree: _add_body_banner(
         app, doctree, app.env.docname))
-    app.connect("missing-reference", _resolve_aliases)
     app.connect("autodoc-skip-member", _skip_namedtuple_fields)
     app.connect("env-get-outdated", _always_reread)
     app.connect("build-finished", _write_profile_stamp)

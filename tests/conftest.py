@@ -45,6 +45,8 @@ def tiny_cifar10(tmp_path, monkeypatch):
         write_batch(folder / name, images, labels)
         batches[name] = (images, labels)
     monkeypatch.setenv(CIFAR10_DIR_VARIABLE, str(folder.parent))
+    # The loader checks that every batch holds exactly this many images.
+    monkeypatch.setattr("cnnlesson.data.IMAGES_PER_BATCH", TINY_IMAGES_PER_BATCH)
     return folder, batches
 
 

@@ -93,7 +93,9 @@ def test_interrupted_store_leaves_no_entry(tiny_cifar10, monkeypatch):
     monkeypatch.setattr(keras.Model, "save_weights", fail)
     with pytest.raises(KeyboardInterrupt):
         train_lesson_model(**TINY_RECIPE)
-    assert list(cache_dir().iterdir()) == []
+    # Only the entry's lock file remains: no entry, no staging folder.
+    assert [path.name for path in cache_dir().iterdir()] == [
+        f".{train_lesson_model(**TINY_RECIPE, cache=False).cache_key}.lock"]
 
 
 @pytest.mark.parametrize(
