@@ -1,4 +1,4 @@
-"""Sessions: ``tests``, ``lint``, ``docs`` and ``bench``.
+"""Sessions: ``tests``, ``lint``, ``docs``, ``site`` and ``bench``.
 
 ``nox -s docs`` builds the site in the full profile (the lesson's exact recipe).
 Options after ``--``: ``--quick`` (small subset, a few epochs, pages bannered),
@@ -56,6 +56,22 @@ def docs(session):
         *extra, str(DOCS), str(out / "html"), env=env,
     )
     session.log(f"open {out / 'html' / 'index.html'}")
+
+
+@nox.session
+def site(session):
+    """Check a built site as a reader meets it: ``nox -s site -- docs/_build/quick/html``.
+
+    The static checks of ``.ci/check_site.py``, then the browser tests of
+    ``tests/browser`` in Debian's headless Chromium (``apt-get install chromium``);
+    further options after the folder go to pytest.
+    """
+    if not session.posargs:
+        session.error("name the built site, e.g. nox -s site -- docs/_build/quick/html")
+    site_dir, *pytest_options = session.posargs
+    session.install("-e", ".[site]")
+    session.run("python", ".ci/check_site.py", site_dir, "--no-browser")
+    session.run("pytest", "tests/browser", "--site-dir", site_dir, *pytest_options)
 
 
 @nox.session
