@@ -24,7 +24,8 @@ from pybtex.style.sorting.author_year_title import SortingStyle as AuthorYearTit
 
 import cnnlesson
 
-# Local helpers for sphinx-gallery (scraper, example order), named by string below.
+# Local extensions and helpers for sphinx-gallery (scraper, example order), named by
+# string below.
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
 DOCS = Path(__file__).parent
@@ -57,6 +58,8 @@ extensions = [
     "sphinx.ext.viewcode",
     "sphinx_copybutton",
     "sphinxcontrib.bibtex",
+    # MathJax from the site itself, not a CDN (docs/_ext/offline_math.py).
+    "offline_math",
 ]
 
 templates_path = ["_templates"]
