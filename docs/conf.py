@@ -111,7 +111,8 @@ sphinx_gallery_conf = {
     "within_subsection_order": "gallery_support.LessonOrder",
     "matplotlib_animations": False,
     "image_scrapers": ("gallery_support.scrape_with_alt_text",),
-    "reset_modules": ("matplotlib", "gallery_support.release_keras"),
+    "reset_modules": ("matplotlib", "gallery_support.release_keras",
+                      "gallery_support.time_examples"),
     # After the last example too, so the notebook kernels start beside a lean build.
     "reset_modules_order": "both",
     "capture_repr": ("_repr_html_", "__repr__"),

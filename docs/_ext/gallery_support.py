@@ -1,6 +1,12 @@
-"""sphinx-gallery helpers: the examples in teaching order, and figures with real alt text."""
+"""sphinx-gallery helpers: the examples in teaching order, figures with real alt text, and
+each example's running time measured for cnnlesson.profiles.announce."""
 
+import functools
+import json
+import os
 import re
+import time
+from pathlib import Path
 
 from sphinx_gallery.scrapers import matplotlib_scraper
 
@@ -68,3 +74,59 @@ def release_keras(gallery_conf, fname):
         ctypes.CDLL(None).malloc_trim(0)
     except (AttributeError, OSError):  # not glibc (macOS, musl): nothing to hand back
         pass
+
+
+# --- running times ---------------------------------------------------------------------
+
+#: Where the measured times go: package data, so that a downloaded example (and the wheel
+#: the site offers) can say how long it takes before it trains anything.
+TIMES_FILE = Path(__file__).resolve().parents[2] / "cnnlesson" / "example_times.json"
+#: A time is rewritten only when it moved by more than this share: the numbers are rough
+#: by nature, and the file is tracked.
+TOLERANCE = 0.25
+_run = {}
+
+
+def _record_cached_training(train):
+    """Wrap cnnlesson.train_lesson_model so that a result loaded from the cache of
+    trained models adds its training time to the example's time: a reader who runs the
+    example alone, with an empty cache, waits for that training too."""
+
+    @functools.wraps(train)
+    def recording(*args, **kwargs):
+        result = train(*args, **kwargs)
+        if result.from_cache and "cached" in _run:
+            _run["cached"][result.cache_key] = result.train_seconds
+        return result
+
+    recording.cnnlesson_recording = True
+    return recording
+
+
+def time_examples(gallery_conf, fname, when):
+    """Reset hook: time each example ("before" and "after" it runs) into TIMES_FILE."""
+    if fname is None:
+        return
+    import cnnlesson
+
+    if not getattr(cnnlesson.train_lesson_model, "cnnlesson_recording", False):
+        cnnlesson.train_lesson_model = _record_cached_training(cnnlesson.train_lesson_model)
+    name = Path(fname).stem
+    if when == "before":
+        _run.clear()
+        _run.update(name=name, start=time.perf_counter(), cached={})
+        return
+    if _run.get("name") != name:
+        return
+    seconds = time.perf_counter() - _run["start"] + sum(_run["cached"].values())
+    _run.clear()
+    profile = os.environ.get("CNNLESSON_PROFILE", "").strip() or "full"
+    stored = json.loads(TIMES_FILE.read_text("utf-8")) if TIMES_FILE.is_file() else {}
+    times = stored.setdefault("seconds", {}).setdefault(profile, {})
+    old = times.get(name)
+    if old is None or abs(seconds - old) > TOLERANCE * old:
+        times[name] = round(seconds)
+        stored["about"] = ("Seconds each gallery example takes per profile with an empty "
+                           "cache of trained models, measured by the docs builds "
+                           "(docs/_ext/gallery_support.py); not edited by hand.")
+        TIMES_FILE.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n", "utf-8")
