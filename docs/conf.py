@@ -30,6 +30,8 @@ sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
 DOCS = Path(__file__).parent
 
+import course_pack as _course_pack  # noqa: E402  (docs/_ext, on the path just above)
+
 
 def _not_a_retrace_warning(record):
     """All gallery examples run in this one process, each predicting with models of
@@ -42,6 +44,14 @@ logging.getLogger("tensorflow").addFilter(_not_a_retrace_warning)
 
 PROFILE = cnnlesson.current_profile()
 NO_EXEC = os.environ.get("CNNLESSON_NO_EXEC") == "1"
+cnnlesson_profile_name = PROFILE.name
+
+# The site's public address, when it has one (nox -s docs -- --baseurl=URL sets it): the
+# Cite page cites it and the notebooks' first cell installs the wheel from it.  Without
+# it, nothing on the site claims an address.
+html_baseurl = os.environ.get("CNNLESSON_BASEURL", "").strip()
+if html_baseurl and not html_baseurl.endswith("/"):
+    html_baseurl += "/"
 
 project = "cnnlesson"
 author = "The cnnlesson authors"
@@ -60,9 +70,13 @@ extensions = [
     "sphinxcontrib.bibtex",
     # MathJax from the site itself, not a CDN (docs/_ext/offline_math.py).
     "offline_math",
+    # The wheel and the course pack, offered on the site (docs/_ext/course_pack.py).
+    "course_pack",
 ]
 
 templates_path = ["_templates"]
+# Figures, tables and code listings are numbered, so a slide or a note can name them.
+numfig = True
 
 exclude_patterns = [
     "_build", "jupyter_execute", "**.ipynb_checkpoints",
@@ -122,6 +136,8 @@ sphinx_gallery_conf = {
     # "How this site was built" page tabulates the same times from the .cost.json
     # files, and every example page ends with its own running time.
     "write_computation_times": False,
+    # Every downloaded notebook starts by installing cnnlesson where it is missing.
+    "first_notebook_cell": _course_pack.install_cell(cnnlesson.__version__, html_baseurl),
 }
 
 # API reference: one page per module, generated from the docstrings.
