@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 DOCS = Path(__file__).parent
 
 import course_pack as _course_pack  # noqa: E402  (docs/_ext, on the path just above)
+import figure_files as _figure_files  # noqa: E402
 
 
 def _not_a_retrace_warning(record):
@@ -72,6 +73,8 @@ extensions = [
     "offline_math",
     # The wheel and the course pack, offered on the site (docs/_ext/course_pack.py).
     "course_pack",
+    # Each figure of the lesson pages as SVG and PNG, with its licence line.
+    "figure_files",
 ]
 
 templates_path = ["_templates"]
@@ -101,6 +104,10 @@ nb_output_stderr = "remove"
 nb_merge_streams = True
 # Markdown that code cells display is parsed as MyST, so tables and roles work in it.
 nb_render_markdown_format = "myst"
+# The kernels draw each figure as PNG and SVG; pages show the PNG, and figure_files offers
+# both for download.
+_figure_files.kernel_profile(DOCS / "_build" / "ipython")
+nb_mime_priority_overrides = [("html", "image/svg+xml", None)]
 if NO_EXEC:
     # Without execution there are no outputs to glue into the text and no kernel to name
     # the code cells' language; both are expected when editing prose.
