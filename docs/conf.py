@@ -75,6 +75,8 @@ extensions = [
     "course_pack",
     # Each figure of the lesson pages as SVG and PNG, with its licence line.
     "figure_files",
+    # Each example's page, script and notebook say how long it takes, per profile.
+    "gallery_support",
 ]
 
 templates_path = ["_templates"]

@@ -169,8 +169,8 @@ Trained models are kept in a cache (`~/.cache/cnnlesson`, or the folder named by
 `CNNLESSON_CACHE_DIR`): a model is trained once, and every later script that needs
 it loads it in seconds.
 
-Running times, measured when the site was built, on its build machine (two CPU
-cores, no GPU), with an empty cache:
+Running times, measured when the site was built, on the machine that built it,
+with an empty cache:
 
 | Example | quick | full |
 | --- | --- | --- |

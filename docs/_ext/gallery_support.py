@@ -130,3 +130,81 @@ def time_examples(gallery_conf, fname, when):
                            "cache of trained models, measured by the docs builds "
                            "(docs/_ext/gallery_support.py); not edited by hand.")
         TIMES_FILE.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n", "utf-8")
+
+
+def times_note(name: str, times: dict | None = None) -> str:
+    """The paragraph each example's page, script and notebook start with: its running
+    time per profile, as the builds measured it, and how to choose the profile."""
+    from cnnlesson.profiles import example_times, rough_duration
+
+    times = example_times() if times is None else times
+
+    def measured(profile):
+        seconds = times.get(profile, {}).get(name)
+        return "not measured yet" if seconds is None else rough_duration(seconds)
+
+    return (f"**Running time**: {measured('full')} in the full profile (the default), "
+            f"{measured('quick')} in the quick profile, as this site's builds measured it "
+            "on the machine that built it, with no trained model in the cache (models the "
+            "cache holds load in seconds). Choose the profile with the environment variable "
+            "``CNNLESSON_PROFILE`` (``full`` or ``quick``) before starting Python.")
+
+
+_NOTE = re.compile(r"\*\*Running time\*\*:.*?(?:\n\n|$)", re.S)
+_TITLE = re.compile(r"^(?P<title>[^\n]+)\n(?P<rule>[=\-~^\"]{3,})\n", re.M)
+
+
+def with_times_note(text: str, note: str, wrap: bool = True) -> str:
+    """``text`` (a docstring, rst page or Markdown cell) with ``note`` after its title,
+    replacing the note an earlier build put there.
+
+    Examples
+    --------
+    >>> with_times_note("Title\\n=====\\n\\nBody.", "**Running time**: 1 min.")
+    'Title\\n=====\\n\\n**Running time**: 1 min.\\n\\nBody.'
+    """
+    import textwrap
+
+    text = _NOTE.sub("", text)
+    body = textwrap.fill(note, width=79) if wrap else note
+    match = _TITLE.search(text)
+    if match is None:
+        return text
+    rest = text[match.end():].lstrip("\n")
+    return f"{text[:match.end()]}\n{body}\n\n{rest}"
+
+
+def _note_downloads(app):
+    """Put the times note into the script and notebook sphinx-gallery offers."""
+    import json as _json
+
+    gallery = Path(app.srcdir) / "auto_examples"
+    for script in sorted((Path(app.srcdir) / "examples").glob("plot_*.py")):
+        name = script.stem
+        note = times_note(name)
+        copy = gallery / f"{name}.py"
+        if copy.is_file():
+            copy.write_text(with_times_note(copy.read_text("utf-8"), note), "utf-8")
+        notebook_file = gallery / f"{name}.ipynb"
+        if notebook_file.is_file():
+            notebook = _json.loads(notebook_file.read_text("utf-8"))
+            for cell in notebook["cells"]:
+                if cell["cell_type"] == "markdown":
+                    source = "".join(cell["source"])
+                    cell["source"] = with_times_note(source, note, wrap=False)
+                    break
+            notebook_file.write_text(_json.dumps(notebook, indent=1), "utf-8")
+
+
+def _note_page(app, docname, source):
+    folder, _, name = docname.partition("/")
+    if folder == "auto_examples" and name.startswith("plot_"):
+        source[0] = with_times_note(source[0], times_note(name))
+
+
+def setup(app):
+    # After sphinx-gallery has written auto_examples/ (priority 500), before the course
+    # pack zips it (900).
+    app.connect("builder-inited", _note_downloads, priority=800)
+    app.connect("source-read", _note_page)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
