@@ -46,9 +46,14 @@ def install_cell(version: str, base_url: str | None) -> str:
 # {wheel} first (or the site's URL below is used, where known).
 import importlib
 import importlib.util
+import os
 import pathlib
 import subprocess
 import sys
+
+# How much training this notebook does: "full" (the lesson's recipe, the default; long on
+# a laptop) or "quick" (minutes). Remove the "#" below for the quick profile:
+# os.environ["CNNLESSON_PROFILE"] = "quick"
 
 if importlib.util.find_spec("cnnlesson") is None:
     wheels = sorted(pathlib.Path().glob("cnnlesson-*.whl")) + sorted(
@@ -72,12 +77,20 @@ def glue(name, value, display=True):
     print(f"{name} = {value}")'''
 
 _MARKDOWN_FIXES = (
+    # MyST target labels such as "(network)=" above a heading.
+    (re.compile(r"^\([\w-]+\)=[ \t]*\n", re.M), lambda m: ""),
     # Citations: the keys name the entries of the site's Bibliography page.
     (re.compile(r"\{cite:[pt]\}`([^`]+)`"), lambda m: "[" + m.group(1).replace(",", ", ") + "]"),
     # Values the site writes into the text: here the code prints them.
     (re.compile(r"\{glue(?::text)?\}`([^`:]+)(?::[^`]*)?`"),
      lambda m: f"`{m.group(1)}` (printed by the code)"),
     (re.compile(r"\{numref\}`([^`]+)`"), lambda m: "the figure"),
+    # Admonitions (:::{note} ... :::) become a bold heading over plain text.
+    (re.compile(r"^:{3,}\{([\w-]+)\}[ \t]*(.*)$", re.M),
+     lambda m: f"**{m.group(2) or m.group(1).capitalize()}.**"),
+    (re.compile(r"^:{3,}[ \t]*$", re.M), lambda m: ""),
+    # The site's tables of contents: the pack's README lists the notebooks instead.
+    (re.compile(r"^```\{toctree\}.*?^```[ \t]*$", re.M | re.S), lambda m: ""),
     # Links between pages: to the other notebooks of the pack.
     (re.compile(r"\[\]\(([\w-]+)\.md(#[\w-]+)?\)"),
      lambda m: f"[{m.group(1)}]({m.group(1)}.ipynb)"),
@@ -92,7 +105,13 @@ def lesson_notebook(page: Path, first_cell: str):
     import nbformat
 
     notebook = jupytext.read(page, fmt="md:myst")
-    cells = [nbformat.v4.new_code_cell(first_cell)]
+    cells = [nbformat.v4.new_markdown_cell(
+        f"*A page of the cnnlesson site as a notebook ({page.stem}). Run the cells from the "
+        "top: the first one installs cnnlesson where it is missing and lets you choose "
+        "the profile; the pack's README.md says how long each profile takes. On the site, "
+        "values the code computes appear in the text; here the code prints them, and a "
+        "citation such as [mlm2022] names an entry of the site's Bibliography.*"),
+        nbformat.v4.new_code_cell(first_cell)]
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
             for pattern, replace in _MARKDOWN_FIXES:
