@@ -91,12 +91,20 @@ _MARKDOWN_FIXES = (
     (re.compile(r"^:{3,}[ \t]*$", re.M), lambda m: ""),
     # The site's tables of contents: the pack's README lists the notebooks instead.
     (re.compile(r"^```\{toctree\}.*?^```[ \t]*$", re.M | re.S), lambda m: ""),
-    # Links between pages: to the other notebooks of the pack.
-    (re.compile(r"\[\]\(([\w-]+)\.md(#[\w-]+)?\)"),
-     lambda m: f"[{m.group(1)}]({m.group(1)}.ipynb)"),
-    (re.compile(r"\]\(([\w-]+)\.md(#[\w-]+)?\)"), lambda m: f"]({m.group(1)}.ipynb)"),
-    (re.compile(r"\]\((auto_examples/[\w-]+)\.rst\)"), lambda m: "](../examples/)"),
+    # Links between pages: to the other notebooks of the pack, or named as the site's.
+    (re.compile(r"\[([^\]]*)\]\(([\w-]+)\.md(#[\w-]+)?\)"), lambda m: _page_link(*m.groups())),
+    (re.compile(r"\[([^\]]*)\]\(auto_examples/[\w-]+\.rst\)"),
+     lambda m: f"{m.group(1) or 'Examples'} (the notebooks in `examples/`)"),
+    (re.compile(r"\{ref\}`([^`<]+?)\s*<[^`]+>`"), lambda m: m.group(1)),
+    (re.compile(r"\{ref\}`([^`]+)`"), lambda m: m.group(1).replace("-", " ")),
+    (re.compile(r"\{course-pack\}`([^`]+)`"), lambda m: f"{m.group(1)} (this folder)"),
 )
+
+
+def _page_link(text, page, anchor):
+    if page in LESSON_PAGES:
+        return f"[{text or page}]({page}.ipynb)"
+    return f"{text or page.replace('_', ' ')} (a page of the site)"
 
 
 def lesson_notebook(page: Path, first_cell: str):
