@@ -151,7 +151,7 @@ def readme(version: str, examples: list[str], lessons: list[str], wheel: str) ->
         f"| `examples/{name}.py` | {_minutes(times.get('quick', {}).get(name))} "
         f"| {_minutes(times.get('full', {}).get(name))} |" for name in examples)
     quick, full = PROFILES["quick"].lesson, PROFILES["full"].lesson
-    lesson_list = "\n".join(f"- `lessons/{name}.ipynb`" for name in lessons)
+    lesson_list = "\n".join(f"  - `lessons/{name}.ipynb`" for name in lessons)
     return f"""# cnnlesson course pack {version}
 
 Everything to run the lesson *How a convolutional network is designed* on your own
@@ -168,12 +168,13 @@ source .venv/bin/activate          # Windows: .venv\\Scripts\\activate
 pip install {wheel} jupyter
 ```
 
-This installs cnnlesson with TensorFlow, Keras, NumPy and Matplotlib (about
-1 GB, from the Python Package Index).
+This installs cnnlesson with TensorFlow, Keras, NumPy and Matplotlib from the
+Python Package Index (TensorFlow alone is a download of several hundred MB).
 
 ## 2. Run an example or a lesson
 
-- A script: `python examples/plot_train_lesson_model.py`; figures open in windows.
+- A script: `python examples/plot_train_lesson_model.py`; its figures open in
+  windows at the end (close them to finish).
 - A notebook: `jupyter lab`, then open a file of `examples/` or `lessons/` and
   run the cells from the top. The first cell installs cnnlesson if it is missing
   (it looks for the wheel in this folder), so a notebook also runs in a fresh
@@ -181,7 +182,8 @@ This installs cnnlesson with TensorFlow, Keras, NumPy and Matplotlib (about
 
 ## 3. Choose how much training: the profile
 
-Every script and notebook first prints its profile and how long it should take.
+Every example, script or notebook, first prints its profile and how long it
+should take. The lesson notebooks train the same lesson network as the examples.
 
 - `full` (the default): the lesson's network is trained with the tutorial's recipe,
   {full['epochs']} epochs on all 50,000 training images.
@@ -190,7 +192,8 @@ Every script and notebook first prints its profile and how long it should take.
 
 Choose with the variable `CNNLESSON_PROFILE` before starting Python or Jupyter:
 `CNNLESSON_PROFILE=quick python examples/plot_first_layer_kernels.py`
-(Windows PowerShell: `$env:CNNLESSON_PROFILE="quick"`).
+(Windows PowerShell: `$env:CNNLESSON_PROFILE="quick"`). In a notebook, remove the
+`#` before `os.environ["CNNLESSON_PROFILE"] = "quick"` in the first cell.
 
 Trained models are kept in a cache (`~/.cache/cnnlesson`, or the folder named by
 `CNNLESSON_CACHE_DIR`): a model is trained once, and every later script that needs
@@ -217,8 +220,9 @@ export CNNLESSON_CIFAR10_DIR=/path/to/cifar10
 
 - `{wheel}`: the package.
 - `examples/`: every example of the site's gallery, as a script and a notebook.
-- `lessons/`: the lesson pages as notebooks:
+- `lessons/`: the lesson pages as notebooks, in reading order:
 {lesson_list}
+
   On the site, the values these pages compute appear in the text and the
   citations link to the bibliography; here the code prints the values, and a
   citation such as `[mlm2022]` names an entry of the site's Bibliography page.
