@@ -151,7 +151,8 @@ def times_note(name: str, times: dict | None = None) -> str:
 
 
 _NOTE = re.compile(r"\*\*Running time\*\*:.*?(?:\n\n|$)", re.S)
-_TITLE = re.compile(r"^(?P<title>[^\n]+)\n(?P<rule>[=\-~^\"]{3,})\n", re.M)
+# A title: a line over an rst underline, or a Markdown heading (in the notebooks).
+_TITLE = re.compile(r"^(?:[^\n]+\n[=\-~^\"]{3,}|#{1,2} [^\n]+)\n", re.M)
 
 
 def with_times_note(text: str, note: str, wrap: bool = True) -> str:
