@@ -15,7 +15,9 @@ Static checks, on the HTML files:
   its formulas included: MathJax is served from the site itself);
 - every gallery page shows at least one figure the example drew, and offers its
   ``.py`` script and ``.ipynb`` notebook for download, and both files exist;
-- when the home page carries the quick-build banner, every page carries it.
+- when the home page carries the quick-build banner, every page carries it;
+- the home page and the examples page offer the course pack, which exists, and the
+  site holds the wheel under ``downloads/``.
 
 What a browser shows (images that load and decode, no request to another site,
 typeset formulas, screenshots) is checked by the tests in ``tests/browser``:
@@ -30,6 +32,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import re
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -133,6 +136,22 @@ def static_checks(root: Path, examples: list[str]) -> tuple[list[str], int, int]
                 target = local_target(page, link)
                 if target is None or not target.is_file() or target.stat().st_size == 0:
                     failures.append(f"auto_examples/{stem}.html: download {link} is missing")
+
+    # The course pack, offered on the home page and the examples page; the wheel too.
+    for page_name in ("index.html", "auto_examples/index.html"):
+        page = root / page_name
+        if not page.is_file():
+            continue
+        packs = [link for link in parse(page).links
+                 if re.search(r"/cnnlesson-course-pack-[^/]+\.zip$", urlsplit(link).path)]
+        if not packs:
+            failures.append(f"{page_name} offers no course pack")
+        for link in packs:
+            target = local_target(page, link)
+            if target is None or not target.is_file() or target.stat().st_size == 0:
+                failures.append(f"{page_name}: course pack {link} is missing")
+    if not list(root.glob("downloads/cnnlesson-*.whl")):
+        failures.append("the site offers no wheel under downloads/")
 
     pages = sorted(root.rglob("*.html"))
     image_count = 0
