@@ -28,12 +28,12 @@ py="$work/venv/bin/python"
 # As the pack's README says, plus what runs a notebook without Jupyter's interface.
 "$py" -m pip install --quiet cnnlesson-*.whl nbclient ipykernel
 
-export CNNLESSON_PROFILE=quick MPLBACKEND=Agg
+export CNNLESSON_PROFILE=quick
 mkdir -p "$work/figures/script" "$work/figures/notebook"
 
 echo "== script: examples/$example.py"
 # plt.show() would show windows; here it saves every open figure instead.
-(cd examples && "$py" - "$example.py" "$work/figures/script" <<'EOF'
+(cd examples && MPLBACKEND=Agg "$py" - "$example.py" "$work/figures/script" <<'EOF'
 import runpy
 import sys
 from pathlib import Path

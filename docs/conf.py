@@ -242,7 +242,9 @@ if QUICK_NOTE:
     html_theme_options["announcement"] = "Quick build. " + QUICK_NOTE.replace(
         "nox -s docs", "<code>nox -s docs</code>")
 
-html_context = {"cnnlesson_profile": PROFILE.name}
+# default_mode: the theme follows the reader's light or dark setting; without it, the
+# theme's script logs an error on every first visit ("invalid theme mode").
+html_context = {"cnnlesson_profile": PROFILE.name, "default_mode": "auto"}
 
 
 def _add_body_banner(app, doctree, docname):

@@ -103,6 +103,11 @@ def _build_machine_markers() -> list[str]:
     return markers
 
 
+# Folder names that are part of the documentation itself, not of the build machine:
+# a doctest of cnnlesson/cache.py points its cache at this fixed example folder.
+DOCUMENTED_FOLDERS = ("/tmp/cnnlesson-doctest-cache",)
+
+
 def test_no_build_machine_path_in_any_page(site_dir):
     """Pages and downloads name no folder of the machine that built them."""
     markers = _build_machine_markers()
@@ -114,6 +119,8 @@ def test_no_build_machine_path_in_any_page(site_dir):
         if "_static" in path.relative_to(site_dir).parts:
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
+        for documented in DOCUMENTED_FOLDERS:
+            text = text.replace(documented, "")
         for match in pattern.finditer(text):
             context = text[max(0, match.start() - 40):match.end() + 40].replace("\n", " ")
             found.append(f"{path.relative_to(site_dir)}: ...{context}...")
