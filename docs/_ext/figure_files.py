@@ -11,6 +11,7 @@ that CC BY 4.0 asks for.  Figures with a caption are numbered (``numfig``).
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 from docutils import nodes
@@ -50,12 +51,32 @@ def _download(uri: str, label: str, docname: str):
     return node
 
 
+def _named_copy(app, docname: str, uri: str, name: str) -> str:
+    """Copy the file myst-nb wrote (named by a hash) to ``name``, for a reader to keep;
+    return its download target (relative to the source folder)."""
+    source = Path(app.srcdir) / uri[1:] if uri.startswith("/") else (
+        Path(app.srcdir) / docname).parent / uri
+    # One folder per build profile, so that the two builds never offer each other's files.
+    profile = getattr(app.config, "cnnlesson_profile_name", "default")
+    folder = Path(app.srcdir) / "_build" / profile / "figure-files"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / name
+    if not target.is_file() or target.read_bytes() != source.read_bytes():
+        shutil.copyfile(source, target)
+    return "/" + target.relative_to(Path(app.srcdir)).as_posix()
+
+
 def offer_figure_files(app, doctree):
     docname = app.env.docname
+    number = 0
     for bundle in list(doctree.findall(_is_bundle)):
         svg, png = _image_uri(bundle, "image/svg+xml"), _image_uri(bundle, "image/png")
         if not (svg and png):
             continue
+        number += 1
+        stem = f"cnnlesson-{docname.replace('/', '-')}-figure-{number}"
+        svg = _named_copy(app, docname, svg, f"{stem}.svg")
+        png = _named_copy(app, docname, png, f"{stem}.png")
         line = nodes.paragraph(classes=["cnnlesson-figure-files"])
         line += nodes.Text("This figure as ")
         line += _download(svg, "SVG", docname)
