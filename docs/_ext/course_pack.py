@@ -89,6 +89,10 @@ _MARKDOWN_FIXES = (
     (re.compile(r"^:{3,}\{([\w-]+)\}[ \t]*(.*)$", re.M),
      lambda m: f"**{m.group(2) or m.group(1).capitalize()}.**"),
     (re.compile(r"^:{3,}[ \t]*$", re.M), lambda m: ""),
+    # How to build the site from the repository: not what a reader of the pack needs.
+    (re.compile(r"^## Run it yourself\n.*?(?=^## )", re.M | re.S),
+     lambda m: "## Run it yourself\n\nThe pack's README.md says how to install and run "
+               "these notebooks and the examples.\n\n"),
     # The site's tables of contents: the pack's README lists the notebooks instead.
     (re.compile(r"^```\{toctree\}.*?^```[ \t]*$", re.M | re.S), lambda m: ""),
     # Links between pages: to the other notebooks of the pack, or named as the site's.
@@ -116,7 +120,9 @@ def lesson_notebook(page: Path, first_cell: str):
     cells = [nbformat.v4.new_markdown_cell(
         f"*A page of the cnnlesson site as a notebook ({page.stem}). Run the cells from the "
         "top: the first one installs cnnlesson where it is missing and lets you choose "
-        "the profile; the pack's README.md says how long each profile takes. On the site, "
+        "the profile (with the full profile, the first cell that trains the lesson's "
+        "network takes as long as the example plot_train_lesson_model in the README's "
+        "table; later notebooks load it from the cache in seconds). On the site, "
         "values the code computes appear in the text; here the code prints them, and a "
         "citation such as [mlm2022] names an entry of the site's Bibliography.*"),
         nbformat.v4.new_code_cell(first_cell)]
