@@ -76,7 +76,9 @@ def cifar10_source() -> str:
     Returns
     -------
     str
-        ``"local copy at ..."`` when ``CNNLESSON_CIFAR10_DIR`` is set, else
+        ``"a local copy (cifar-10-batches-py/, from CNNLESSON_CIFAR10_DIR)"`` when
+        the variable is set (the folder's own name only: pages print this, and a
+        full path would show the folders of the machine that built them), else
         ``"official download (keras.datasets.cifar10)"``.
 
     Examples
@@ -89,7 +91,7 @@ def cifar10_source() -> str:
     folder = local_cifar10_dir()
     if folder is None:
         return "official download (keras.datasets.cifar10)"
-    return f"local copy at {folder} ({CIFAR10_DIR_VARIABLE})"
+    return f"a local copy ({folder.name}/, from {CIFAR10_DIR_VARIABLE})"
 
 
 def _load_local(folder: Path):

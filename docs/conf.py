@@ -23,10 +23,14 @@ from pybtex.style.sorting.author_year_title import SortingStyle as AuthorYearTit
 
 import cnnlesson
 
-# Local helpers for sphinx-gallery (scraper, example order), named by string below.
+# Local extensions and helpers for sphinx-gallery (scraper, example order), named by
+# string below.
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
 DOCS = Path(__file__).parent
+
+import course_pack as _course_pack  # noqa: E402  (docs/_ext, on the path just above)
+import figure_files as _figure_files  # noqa: E402
 
 
 def _not_a_retrace_warning(record):
@@ -40,6 +44,14 @@ logging.getLogger("tensorflow").addFilter(_not_a_retrace_warning)
 
 PROFILE = cnnlesson.current_profile()
 NO_EXEC = os.environ.get("CNNLESSON_NO_EXEC") == "1"
+cnnlesson_profile_name = PROFILE.name
+
+# The site's public address, when it has one (nox -s docs -- --baseurl=URL sets it): the
+# Cite page cites it and the notebooks' first cell installs the wheel from it.  Without
+# it, nothing on the site claims an address.
+html_baseurl = os.environ.get("CNNLESSON_BASEURL", "").strip()
+if html_baseurl and not html_baseurl.endswith("/"):
+    html_baseurl += "/"
 
 project = "cnnlesson"
 author = "The cnnlesson authors"
@@ -56,9 +68,19 @@ extensions = [
     "sphinx.ext.viewcode",
     "sphinx_copybutton",
     "sphinxcontrib.bibtex",
+    # MathJax from the site itself, not a CDN (docs/_ext/offline_math.py).
+    "offline_math",
+    # The wheel and the course pack, offered on the site (docs/_ext/course_pack.py).
+    "course_pack",
+    # Each figure of the lesson pages as SVG and PNG, with its licence line.
+    "figure_files",
+    # Each example's page, script and notebook say how long it takes, per profile.
+    "gallery_support",
 ]
 
 templates_path = ["_templates"]
+# Figures, tables and code listings are numbered, so a slide or a note can name them.
+numfig = True
 
 exclude_patterns = [
     "_build", "jupyter_execute", "**.ipynb_checkpoints",
@@ -83,6 +105,10 @@ nb_output_stderr = "remove"
 nb_merge_streams = True
 # Markdown that code cells display is parsed as MyST, so tables and roles work in it.
 nb_render_markdown_format = "myst"
+# The kernels draw each figure as PNG and SVG; pages show the PNG, and figure_files offers
+# both for download.
+_figure_files.kernel_profile(DOCS / "_build" / "ipython")
+nb_mime_priority_overrides = [("html", "image/svg+xml", None)]
 if NO_EXEC:
     # Without execution there are no outputs to glue into the text and no kernel to name
     # the code cells' language; both are expected when editing prose.
@@ -107,7 +133,8 @@ sphinx_gallery_conf = {
     "within_subsection_order": "gallery_support.LessonOrder",
     "matplotlib_animations": False,
     "image_scrapers": ("gallery_support.scrape_with_alt_text",),
-    "reset_modules": ("matplotlib", "gallery_support.release_keras"),
+    "reset_modules": ("matplotlib", "gallery_support.release_keras",
+                      "gallery_support.time_examples"),
     # After the last example too, so the notebook kernels start beside a lean build.
     "reset_modules_order": "both",
     "capture_repr": ("_repr_html_", "__repr__"),
@@ -122,6 +149,8 @@ sphinx_gallery_conf = {
     # cnnlesson.analysis.receptive_field), and the module template shows them per object.
     "backreferences_dir": "api/generated/backreferences",
     "doc_module": ("cnnlesson",),
+    # Every downloaded notebook starts by installing cnnlesson where it is missing.
+    "first_notebook_cell": _course_pack.install_cell(cnnlesson.__version__, html_baseurl),
 }
 
 # API reference: one page per module, generated from the docstrings.
@@ -210,7 +239,9 @@ if QUICK_NOTE:
     html_theme_options["announcement"] = "Quick build. " + QUICK_NOTE.replace(
         "nox -s docs", "<code>nox -s docs</code>")
 
-html_context = {"cnnlesson_profile": PROFILE.name}
+# default_mode: the theme follows the reader's light or dark setting; without it, the
+# theme's script logs an error on every first visit ("invalid theme mode").
+html_context = {"cnnlesson_profile": PROFILE.name, "default_mode": "auto"}
 
 
 def _add_body_banner(app, doctree, docname):

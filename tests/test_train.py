@@ -116,7 +116,7 @@ def test_command_line_prints_json_last(tiny_cifar10, capsys):
                 "data_source"):
         assert key in summary
     assert summary["epochs"] == 1 and summary["batch_size"] == 16
-    assert str(tiny_cifar10[0]) in summary["data_source"]
+    assert summary["data_source"].startswith(f"a local copy ({tiny_cifar10[0].name}/")
 
 
 def test_command_line_reports_missing_data_without_traceback(capsys):

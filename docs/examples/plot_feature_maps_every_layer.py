@@ -22,7 +22,7 @@ import numpy as np
 import cnnlesson
 from cnnlesson.plotting import describe, plot_feature_maps, set_alt_text
 
-profile = cnnlesson.current_profile()
+profile = cnnlesson.profiles.announce("plot_feature_maps_every_layer")
 print(f"Build profile: {profile.name}; schedule: {profile.lesson}")
 result = cnnlesson.train_lesson_model(**profile.lesson, verbose=2)
 model = result.model

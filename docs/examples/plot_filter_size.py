@@ -31,7 +31,7 @@ from cnnlesson.analysis import (
 )
 from cnnlesson.plotting import plot_variant_comparison, set_alt_text
 
-profile = cnnlesson.current_profile()
+profile = cnnlesson.profiles.announce("plot_filter_size")
 schedule = profile.comparison
 n_test = 10_000 if schedule["subset"] is None else schedule["subset"]
 print(f"Build profile: {profile.name}")

@@ -138,7 +138,7 @@ for name, kernel_sizes in variants.items():
 # Both variants are trained with the comparison schedule, the same data and
 # the same seed. The two-3×3 network is the lesson's, and is shared with the
 # other comparisons through the training cache.
-profile = cnnlesson.current_profile()
+profile = cnnlesson.profiles.announce("plot_stacked_vs_single")
 schedule = profile.comparison
 n_test = 10_000 if schedule["subset"] is None else schedule["subset"]
 print(f"Build profile: {profile.name}; comparison schedule: {schedule}")
