@@ -10,7 +10,6 @@ sphinx-gallery executes ``examples/plot_*.py`` and nothing else.  The
 """
 
 import importlib
-import json
 import logging
 import os
 import shutil
@@ -26,6 +25,7 @@ import cnnlesson
 
 # Local helpers for sphinx-gallery (scraper, example order), named by string below.
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
+from gallery_support import ExamplesUsing  # noqa: E402
 
 DOCS = Path(__file__).parent
 
@@ -139,27 +139,13 @@ autosummary_ignore_module_all = False
 # The package's top level gathers the names most pages use; they are documented there, on
 # the page of ``cnnlesson``, and each module's page leaves them out, so every object has one
 # entry under one public name (the name sphinx-gallery's "Examples using" also uses).
-class _ExamplesUsing:
-    """The objects that gallery examples use (``"x" in`` this), for "Examples using x".
-
-    sphinx-gallery records them in its backreferences while it generates the gallery; it
-    does so at the same build stage as autosummary writes the API pages, and before it
-    (it comes first in ``extensions``), so the file is read when a page asks.  The
-    heading is shown only for objects that have examples.
-    """
-
-    def __contains__(self, name):
-        path = DOCS / sphinx_gallery_conf["backreferences_dir"] / "backreferences_all.json"
-        try:
-            return bool(json.loads(path.read_text()).get(name))
-        except (OSError, ValueError):
-            return False
-
-
 autosummary_context = {
     "cnnlesson_toplevel": [name for name in cnnlesson.__all__ if callable(
         getattr(cnnlesson, name))],
-    "cnnlesson_examples": _ExamplesUsing(),
+    # sphinx-gallery writes its backreferences before autosummary writes the API pages (it
+    # comes first in ``extensions``), so "Examples using x" appears where x has examples.
+    "cnnlesson_examples": ExamplesUsing(
+        DOCS / sphinx_gallery_conf["backreferences_dir"] / "backreferences_all.json"),
 }
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False

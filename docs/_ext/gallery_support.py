@@ -1,5 +1,7 @@
-"""sphinx-gallery helpers: the examples in teaching order, and figures with real alt text."""
+"""sphinx-gallery helpers: the examples in teaching order, figures with real alt text, and
+which package objects the examples use."""
 
+import json
 import re
 
 from sphinx_gallery.scrapers import matplotlib_scraper
@@ -68,3 +70,28 @@ def release_keras(gallery_conf, fname):
         ctypes.CDLL(None).malloc_trim(0)
     except (AttributeError, OSError):  # not glibc (macOS, musl): nothing to hand back
         pass
+
+
+class ExamplesUsing:
+    """The objects that gallery examples use, as ``"cnnlesson.x" in examples_using``.
+
+    Reads sphinx-gallery's ``backreferences_all.json`` when asked, so a template sees what
+    the gallery generated in this build.  Compared by path, so that Sphinx, which keeps
+    its configuration between builds, does not take it for a changed setting.
+    """
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __contains__(self, name):
+        try:
+            with open(self.path) as handle:
+                return bool(json.load(handle).get(name))
+        except (OSError, ValueError):
+            return False
+
+    def __eq__(self, other):
+        return isinstance(other, ExamplesUsing) and other.path == self.path
+
+    def __hash__(self):
+        return hash(self.path)
