@@ -26,6 +26,7 @@ import cnnlesson
 # Local extensions and helpers for sphinx-gallery (scraper, example order), named by
 # string below.
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
+from gallery_support import ExamplesUsing  # noqa: E402
 
 DOCS = Path(__file__).parent
 
@@ -170,6 +171,10 @@ autosummary_ignore_module_all = False
 autosummary_context = {
     "cnnlesson_toplevel": [name for name in cnnlesson.__all__ if callable(
         getattr(cnnlesson, name))],
+    # sphinx-gallery writes its backreferences before autosummary writes the API pages (it
+    # comes first in ``extensions``), so "Examples using x" appears where x has examples.
+    "cnnlesson_examples": ExamplesUsing(
+        DOCS / sphinx_gallery_conf["backreferences_dir"] / "backreferences_all.json"),
 }
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False

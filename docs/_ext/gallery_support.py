@@ -1,5 +1,6 @@
 """sphinx-gallery helpers: the examples in teaching order, figures with real alt text, and
-each example's running time measured for cnnlesson.profiles.announce."""
+each example's running time measured for cnnlesson.profiles.announce, and which package
+objects the examples use."""
 
 import functools
 import json
@@ -209,3 +210,28 @@ def setup(app):
     app.connect("builder-inited", _note_downloads, priority=800)
     app.connect("source-read", _note_page)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
+class ExamplesUsing:
+    """The objects that gallery examples use, as ``"cnnlesson.x" in examples_using``.
+
+    Reads sphinx-gallery's ``backreferences_all.json`` when asked, so a template sees what
+    the gallery generated in this build.  Compared by path, so that Sphinx, which keeps
+    its configuration between builds, does not take it for a changed setting.
+    """
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __contains__(self, name):
+        try:
+            with open(self.path) as handle:
+                return bool(json.load(handle).get(name))
+        except (OSError, ValueError):
+            return False
+
+    def __eq__(self, other):
+        return isinstance(other, ExamplesUsing) and other.path == self.path
+
+    def __hash__(self):
+        return hash(self.path)
