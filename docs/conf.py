@@ -24,7 +24,8 @@ from pybtex.style.sorting.author_year_title import SortingStyle as AuthorYearTit
 
 import cnnlesson
 
-# Local helpers for sphinx-gallery (scraper, example order), named by string below.
+# Local helpers: for sphinx-gallery (scraper, example order), named by string below, and the
+# explorer page's assets (explorer_assets).
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
 DOCS = Path(__file__).parent
@@ -57,6 +58,7 @@ extensions = [
     "sphinx.ext.viewcode",
     "sphinx_copybutton",
     "sphinxcontrib.bibtex",
+    "explorer_assets",
 ]
 
 templates_path = ["_templates"]
@@ -90,6 +92,11 @@ if NO_EXEC:
     suppress_warnings = ["mystnb.glue", "myst-nb.lexer"]
 myst_enable_extensions = ["colon_fence", "dollarmath", "amsmath", "substitution", "attrs_inline"]
 myst_heading_anchors = 3
+
+# The explorer page exports the trained network here; explorer_assets copies it into the
+# built site.  Per profile, next to that profile's notebook cache.
+explorer_data_dir = "" if NO_EXEC else str(DOCS / "_build" / PROFILE.name / "explorer-data")
+os.environ["CNNLESSON_EXPLORER_DATA"] = explorer_data_dir
 
 # Gallery: sphinx-gallery runs docs/examples/plot_*.py and only those.  Results are per
 # profile, so switching profiles regenerates.
@@ -313,7 +320,7 @@ def _write_profile_stamp(app, exception):
 
 def setup(app):
     # Fail early, with a clear message, if a module the API page lists cannot be imported.
-    for module in ("data", "model", "extract", "analysis", "train", "loop", "plotting",
+    for module in ("data", "model", "extract", "export", "analysis", "train", "loop", "plotting",
                    "profiles"):
         importlib.import_module(f"cnnlesson.{module}")
     app.connect("doctree-read", lambda app, doctree: _add_body_banner(
