@@ -157,7 +157,7 @@ def export_explorer(model, pixels, labels, sources, folder, *, classes):
     ...                         np.zeros((1, 32, 32, 3), np.uint8), [0], ["zeros"], folder,
     ...                         classes=[str(i) for i in range(10)])
     >>> sorted(sizes), sizes["weights.bin"]
-    (['images.bin', 'model.json', 'weights.bin'], 8431736)
+    (['images.bin', 'model.json', 'weights.bin'], 8451752)
     """
     import matplotlib
 
@@ -247,10 +247,33 @@ def write_reference(model, pixels, folder, *, images=(0, 1, 2), units=()):
     ``(image, n, row, column)`` of ``units``, the parts of the first convolution's map ``n``
     at that unit from :func:`cnnlesson.analysis.decompose_feature_map`.
 
+    Parameters
+    ----------
+    model : keras.Model
+        The model the page must agree with: :func:`rounded_model` of the trained one.
+    pixels : numpy.ndarray
+        ``(N, 32, 32, 3)`` uint8, the exported images.
+    folder : str or pathlib.Path
+        The export's folder.
+    images : sequence of int
+        Indices into ``pixels`` whose outputs are stored.
+    units : sequence of (image, n, row, column)
+        Units of the first convolution to split into their parts.
+
     Returns
     -------
     dict
         The content of ``reference.json``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from cnnlesson import build_lesson_model
+    >>> pixels = np.full((2, 32, 32, 3), 128, np.uint8)
+    >>> reference = write_reference(build_lesson_model(compile=False), pixels,
+    ...                             tempfile.mkdtemp(), images=(1,), units=[(0, 3, 0, 0)])
+    >>> sorted(reference["images"][0]["maps"]), len(reference["units"][0]["channel_sums"])
+    (['conv2d', 'conv2d_1', 'dropout', 'max_pooling2d'], 3)
     """
     from cnnlesson.analysis import decompose_feature_map
     from cnnlesson.data import scale_images
