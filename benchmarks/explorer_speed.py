@@ -89,7 +89,9 @@ def machine():
     except OSError:
         pass
     version = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout
-    return {"cpu": cpu, "cores": os.cpu_count(), "chromium": version.strip()}
+    # Other work on the machine slows every number down; the load says how busy it was.
+    return {"cpu": cpu, "cores": os.cpu_count(), "chromium": version.strip(),
+            "load_average_1min": round(os.getloadavg()[0], 2)}
 
 
 def main():
@@ -104,6 +106,7 @@ def main():
         parser.error(f"{args.site} has no explore.html; build the site first")
     from playwright.sync_api import sync_playwright
 
+    info = machine()  # before the runs, so the load is the other work's
     server, url = serve(args.site)
     renders, after_load, forwards, sizes = [], [], [], []
     with sync_playwright() as p:
@@ -120,7 +123,7 @@ def main():
     server.shutdown()
     result = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
-        "machine": machine(),
+        "machine": info,
         "site": str(args.site),
         "runs": args.runs,
         "first_render_ms": round(statistics.median(renders), 1),

@@ -195,7 +195,7 @@ def export_explorer(model, pixels, labels, sources, folder, *, classes):
         "geometry": layer_geometry(model),
         "classes": list(classes),
         "images": [{"label": int(label), "source": str(source)}
-                   for label, source in zip(labels, sources)],
+                   for label, source in zip(labels, sources, strict=True)],
         "colormap": {"name": "viridis",
                      "rgb": np.round(colours * 255).astype(int).ravel().tolist()},
     }
@@ -283,12 +283,12 @@ def write_reference(model, pixels, folder, *, images=(0, 1, 2), units=()):
     x = scale_images(np.asarray(pixels)[list(images)])
     outputs = feature_extractor(model).predict(x, verbose=0)
     names = [layer.name for layer in model.layers]
-    spatial = [name for name, out in zip(names, outputs) if out.ndim == 4]
+    spatial = [name for name, out in zip(names, outputs, strict=True) if out.ndim == 4]
     blob, entries = [], []
     offset = 0
     for position, image in enumerate(images):
         maps = {}
-        for name, out in zip(names, outputs):
+        for name, out in zip(names, outputs, strict=True):
             if name in spatial:
                 array = np.ascontiguousarray(out[position], dtype="<f4")
                 maps[name] = {"shape": list(array.shape), "offset": offset}
