@@ -143,6 +143,7 @@ def test_receptive_field_outline(explorer, layer):
 
 def test_hovering_a_unit_outlines_its_field(explorer):
     explorer.select_option("#cnx-layer", "conv2d_1")
+    explorer.locator("#cnx-map").scroll_into_view_if_needed()
     box = explorer.locator("#cnx-map").bounding_box()
     unit = box["width"] / 32
     explorer.mouse.move(box["x"] + 20.5 * unit, box["y"] + 3.5 * unit)
@@ -159,6 +160,7 @@ def test_computation_panel_equals_decomposition(explorer, data):
         explorer.select_option("#cnx-image", str(unit["image"]))
         explorer.select_option("#cnx-layer", unit["layer"])
         explorer.click(f"#cnx-map-{unit['map']}")
+        explorer.locator("#cnx-map").scroll_into_view_if_needed()
         box = explorer.locator("#cnx-map").bounding_box()
         size = box["width"] / 32
         explorer.mouse.click(box["x"] + (unit["column"] + 0.5) * size,

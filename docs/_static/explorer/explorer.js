@@ -247,7 +247,8 @@
       }
       sums.push(sum);
       blocks.push(el("div", { class: "cnx-channel", "data-channel": String(c) }, [
-        el("p", { class: "cnx-channel-name", text: CHANNELS[c] + " channel" }),
+        el("p", { class: "cnx-channel-name",
+                   text: CHANNELS[c][0].toUpperCase() + CHANNELS[c].slice(1) + " channel" }),
         matrix("image patch, " + CHANNELS[c], patch, "cnx-patch", padded),
         el("span", { class: "cnx-op", text: "×", "aria-hidden": "true" }),
         matrix("kernel k[:, :, " + c + ", " + n + "]", weights, "cnx-kernel"),
@@ -447,7 +448,7 @@
     const layerSelect = $("cnx-layer");
     for (const [name, g] of Object.entries(manifest.geometry)) {
       const note = manifest.layers.find((layer) => layer.name === name).type === "Dropout"
-        ? ", same as the layer before it when predicting" : "";
+        ? ", equal to the layer before it when predicting" : "";
       layerSelect.append(el("option", { value: name, text: name + " (" + g.shape.join("×") +
         note + ")" }));
     }
