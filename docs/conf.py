@@ -59,6 +59,7 @@ extensions = [
     "sphinx_copybutton",
     "sphinxcontrib.bibtex",
     "explorer_assets",
+    "sidebar_labels",
 ]
 
 templates_path = ["_templates"]

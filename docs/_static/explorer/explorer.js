@@ -473,7 +473,9 @@
   async function fetchOk(name, kind) {
     const response = await fetch(new URL(name, DATA));
     if (!response.ok) throw new Error(name + ": HTTP " + response.status);
-    return kind === "json" ? response.json() : response.arrayBuffer();
+    if (kind === "json") return response.json();
+    if (kind === "weights") return window.CnnlessonNetwork.weightBytes(response);
+    return response.arrayBuffer();
   }
 
   async function start() {
@@ -481,7 +483,11 @@
     if (!root) return;
     try {
       const [manifest, weights, images] = await Promise.all([
-        fetchOk("model.json", "json"), fetchOk("weights.bin"), fetchOk("images.bin")]);
+        fetchOk("model.json", "json"), fetchOk("weights.bin", "weights"), fetchOk("images.bin")]);
+      if (manifest.format !== window.CnnlessonNetwork.FORMAT) {
+        throw new Error("its data is in format " + manifest.format + ", this script reads " +
+                        window.CnnlessonNetwork.FORMAT + "; rebuild the site with --clean");
+      }
       state.manifest = manifest;
       state.net = new window.CnnlessonNetwork(manifest, weights);
       state.images = new Uint8Array(images);
@@ -496,7 +502,10 @@
     } catch (error) {
       root.dataset.state = "failed";
       $("cnx-status").textContent = "The explorer could not load its network (" + error.message +
-        "). Build the site with its code executed (not --no-exec) to include it.";
+        "). " + (location.protocol === "file:"
+          ? "Browsers do not let a page opened from a file read other files: serve the " +
+            "site, e.g. with python3 -m http.server in its folder, and open it from there."
+          : "Build the site with its code executed (not --no-exec) to include it.");
       readyReject(error);
     }
   }

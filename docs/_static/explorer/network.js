@@ -22,15 +22,33 @@
     const count = entry.shape.reduce((a, b) => a * b, 1);
     if (entry.dtype === "float32") return new Float32Array(buffer, entry.offset, count);
     if (entry.dtype !== "float16") throw new Error("unknown weight type " + entry.dtype);
-    if (typeof Float16Array === "function") {
-      return Float32Array.from(new Float16Array(buffer, entry.offset, count));
+    let bits;
+    if (entry.layout === "byte-planes") {
+      // All low bytes, then all high bytes (they compress better apart).
+      const low = new Uint8Array(buffer, entry.offset, count);
+      const high = new Uint8Array(buffer, entry.offset + count, count);
+      bits = new Uint16Array(count);
+      for (let i = 0; i < count; i++) bits[i] = low[i] | (high[i] << 8);
+    } else {
+      bits = new Uint16Array(buffer, entry.offset, count);
     }
-    const bits = new Uint16Array(buffer, entry.offset, count);
+    if (typeof Float16Array === "function") {
+      return Float32Array.from(new Float16Array(bits.buffer, bits.byteOffset, count));
+    }
     const table = new Float32Array(65536);
     for (let i = 0; i < 65536; i++) table[i] = halfToFloat(i);
     const out = new Float32Array(count);
     for (let i = 0; i < count; i++) out[i] = table[bits[i]];
     return out;
+  }
+
+  /** The bytes of a weight file: gunzipped here unless the server already did it. */
+  async function weightBytes(response) {
+    const bytes = await response.arrayBuffer();
+    const head = new Uint8Array(bytes, 0, 2);
+    if (head[0] !== 0x1f || head[1] !== 0x8b) return bytes;
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).arrayBuffer();
   }
 
   function activate(values, name) {
@@ -160,5 +178,7 @@
     return { probabilities: x, maps: maps };
   };
 
+  Network.FORMAT = 2;
+  Network.weightBytes = weightBytes;
   window.CnnlessonNetwork = Network;
 })();
