@@ -25,7 +25,8 @@ def _wrap_sidebar(app, pagename, templatename, context, doctree):
 
     def generate_toctree_html(kind, *args, **kwargs):
         out = original(kind, *args, **kwargs)
-        return _TOGGLE.sub(_label, out) if isinstance(out, str) else out
+        # The sidebar comes back as HTML (a string or a BeautifulSoup tree): label it.
+        return _TOGGLE.sub(_label, str(out)) if kind == "sidebar" else out
 
     context["generate_toctree_html"] = generate_toctree_html
 
