@@ -24,7 +24,7 @@ from pybtex.style.sorting.author_year_title import SortingStyle as AuthorYearTit
 import cnnlesson
 
 # Local extensions and helpers for sphinx-gallery (scraper, example order), named by
-# string below.
+# string below, and the explorer page's assets (explorer_assets).
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 from gallery_support import ExamplesUsing  # noqa: E402
 
@@ -77,6 +77,10 @@ extensions = [
     "figure_files",
     # Each example's page, script and notebook say how long it takes, per profile.
     "gallery_support",
+    # The explorer page's scripts, styles and exported model (docs/_ext/explorer_assets.py).
+    "explorer_assets",
+    # Names for the theme's sidebar toggles, which screen readers otherwise announce blank.
+    "sidebar_labels",
 ]
 
 templates_path = ["_templates"]
@@ -116,6 +120,11 @@ if NO_EXEC:
     suppress_warnings = ["mystnb.glue", "myst-nb.lexer"]
 myst_enable_extensions = ["colon_fence", "dollarmath", "amsmath", "substitution", "attrs_inline"]
 myst_heading_anchors = 3
+
+# The explorer page exports the trained network here; explorer_assets copies it into the
+# built site.  Per profile, next to that profile's notebook cache.
+explorer_data_dir = "" if NO_EXEC else str(DOCS / "_build" / PROFILE.name / "explorer-data")
+os.environ["CNNLESSON_EXPLORER_DATA"] = explorer_data_dir
 
 # Gallery: sphinx-gallery runs docs/examples/plot_*.py and only those.  Results are per
 # profile, so switching profiles regenerates.
@@ -292,8 +301,8 @@ def _write_profile_stamp(app, exception):
 
 def setup(app):
     # Fail early, with a clear message, if a module the API page lists cannot be imported.
-    for module in ("data", "model", "extract", "analysis", "train", "cache", "optimizers",
-                   "report", "plotting", "profiles"):
+    for module in ("data", "model", "extract", "export", "analysis", "train", "cache",
+                   "optimizers", "report", "plotting", "profiles"):
         importlib.import_module(f"cnnlesson.{module}")
     app.connect("doctree-read", lambda app, doctree: _add_body_banner(
         app, doctree, app.env.docname))
