@@ -57,6 +57,8 @@ extensions = [
     "sphinx.ext.viewcode",
     "sphinx_copybutton",
     "sphinxcontrib.bibtex",
+    "sphinx_exercise",
+    "sphinx_togglebutton",
 ]
 
 templates_path = ["_templates"]
