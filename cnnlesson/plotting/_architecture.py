@@ -31,7 +31,7 @@ def _rows(layers):
                              f"row such as cnnlesson.analysis.parameter_table gives, got {row!r}"
                              ) from None
         dims = [int(d) for d in shape if d is not None]
-        rows.append((str(name), str(kind), "×".join(map(str, dims)), int(params)))
+        rows.append((str(name), str(kind), "×".join(f"{d:,}" for d in dims), int(params)))
     if not rows:
         raise ValueError("no layers to draw; pass cnnlesson.analysis.parameter_table(model)")
     return rows
