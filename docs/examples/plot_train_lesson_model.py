@@ -5,9 +5,9 @@ Train the lesson's network and measure it
 The tutorial trains its network for 25 epochs and reports "around 70%"
 accuracy on CIFAR-10. This example trains the same network with the
 tutorial's recipe (the same ``model.fit`` arithmetic; only the random streams
-differ, because they are seeded here), then asks what that single number hides: how the loss and accuracy
-move from epoch to epoch, which classes the network confuses, and which ones
-it gets right most often.
+differ, because they are seeded here), then asks what that single number
+hides: how the loss and accuracy move from epoch to epoch, which classes the
+network confuses, and which ones it gets right most often.
 """
 
 # %%
@@ -43,8 +43,9 @@ print(f"CIFAR-10 comes from: {cnnlesson.cifar10_source()}")
 # pooling, a 512-unit dense layer and a sigmoid output), compiles it with Adam
 # and sparse categorical cross-entropy, and trains it with Keras' ``model.fit``,
 # printing one line per epoch. Its initial weights, dropout masks and shuffling
-# order are seeded, so a rerun gives the same curves. The result is stored on disk, keyed by everything that changes it, so
-# the other examples that need this model load it instead of training it again.
+# order are seeded, so a rerun gives the same curves. The result is stored on
+# disk, keyed by everything that changes it, so the other examples that need
+# this model load it instead of training it again.
 result = cnnlesson.train_lesson_model(**profile.lesson, verbose=2)
 model = result.model
 
