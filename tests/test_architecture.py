@@ -31,7 +31,7 @@ def test_one_bar_per_layer_with_the_layers_share(table):
 def test_blocks_name_each_layer_its_shape_and_count(table):
     fig = plot_architecture(table, input_shape=(32, 32, 3))
     texts = [text.get_text() for text in fig.axes[0].texts]
-    assert "conv2d (Conv2D)" in texts and "input (Input)" in texts
+    assert "conv2d · Conv2D" in texts and "input" in texts and "32×32×3" in texts
     assert "16×16×32 · 0 params" in texts and "512 · 4,194,816 params" in texts
     assert "dense (Dense) holds 99.6% of them" in describe(fig)
     fig.savefig(io.BytesIO(), format="png")  # it renders

@@ -79,9 +79,10 @@ def plot_architecture(layers, *, input_shape=None, title=None) -> Figure:
                        for b in blocks[1 if input_shape else 0:])
            + f". A bar beside each block shows its share of the {total:,} parameters: "
            f"{name} ({kind}) holds {shares[heaviest]:.1%} of them.")
-    fig = _figure((5.4, 0.62 * n + 1.3),
-                  title or f"The network, layer by layer: {total:,} parameters", alt)
-    ax_blocks, ax_share = fig.subplots(1, 2, width_ratios=[1.75, 1], sharey=True)
+    # Narrow, with large text: on a phone the figure is shown about 350 pixels wide.
+    fig = _figure((4.4, 0.62 * n + 1.2), title or f"The network: {total:,} parameters", alt)
+    fig.get_layout_engine().set(wspace=0.0)
+    ax_blocks, ax_share = fig.subplots(1, 2, width_ratios=[2.5, 1], sharey=True)
     ax_blocks.set_xlim(0, 1)
     ax_blocks.set_ylim(n - 0.5, -0.5)
     ax_blocks.set_axis_off()
@@ -90,10 +91,10 @@ def plot_architecture(layers, *, input_shape=None, title=None) -> Figure:
         ax_blocks.add_patch(FancyBboxPatch((0.02, y - 0.36), 0.96, 0.72, facecolor=colour,
                                            edgecolor="black", linewidth=0.8,
                                            boxstyle="round,pad=0,rounding_size=0.08"))
-        detail = shape if params is None else f"{shape} · {params:,} params"
-        ax_blocks.text(0.06, y - 0.13, f"{name} ({kind})", va="center", fontsize=9.5,
-                       fontweight="bold", color="black")
-        ax_blocks.text(0.06, y + 0.17, detail, va="center", fontsize=9.5, color="black")
+        detail = shape + ("" if params is None else f" · {params:,} params")
+        ax_blocks.text(0.05, y - 0.14, name if params is None else f"{name} · {kind}",
+                       va="center", fontsize=10, fontweight="bold", color="black")
+        ax_blocks.text(0.05, y + 0.17, detail, va="center", fontsize=10, color="black")
         if y:
             ax_blocks.annotate("", (0.5, y - 0.37), (0.5, y - 0.63),
                                arrowprops=dict(arrowstyle="-|>", color="0.3", lw=1))
@@ -105,11 +106,11 @@ def plot_architecture(layers, *, input_shape=None, title=None) -> Figure:
         text = "none" if params == 0 else (f"{share:.1%}" if share >= 0.001 else f"{share:.2%}")
         inside = share > 0.6
         ax_share.text(share - 0.03 if inside else share + 0.03, y, text, va="center",
-                      ha="right" if inside else "left", fontsize=9.5, color="black")
+                      ha="right" if inside else "left", fontsize=10, color="black")
     ax_share.set_xlim(0, 1)
     ax_share.xaxis.set_major_formatter(PercentFormatter(xmax=1))
     ax_share.set_xticks([0, 0.5, 1])
-    ax_share.set_xlabel("share of all parameters")
+    ax_share.set_xlabel("share of parameters")
     ax_share.tick_params(left=False, labelleft=False)
     for side in ("top", "right", "left"):
         ax_share.spines[side].set_visible(False)
