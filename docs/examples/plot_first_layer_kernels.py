@@ -54,14 +54,13 @@ set_alt_text(rgb_view,
              "The trained first layer of the lesson's network. " + describe(rgb_view))
 
 # %%
+# Where training started
+# ----------------------
 # The same kernel as signed weights, one 3×3 slice per input channel, is on
 # the lesson page :ref:`feature-maps`, which also computes one feature map
 # from it by hand. This example stays with the colour view and asks what
 # training changed.
 #
-# %%
-# Where training started
-# ----------------------
 # The network was built with a fixed seed, so rebuilding it with the same seed
 # gives the exact random weights training started from (Glorot uniform).
 # Drawn the same way as above, they are noise with no preferred structure.
