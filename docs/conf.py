@@ -81,6 +81,8 @@ extensions = [
     "explorer_assets",
     # Names for the theme's sidebar toggles, which screen readers otherwise announce blank.
     "sidebar_labels",
+    "sphinx_exercise",
+    "sphinx_togglebutton",
 ]
 
 templates_path = ["_templates"]

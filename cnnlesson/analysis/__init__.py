@@ -65,3 +65,14 @@ __all__ = [
     "receptive_field", "stacked_vs_single_check", "total_parameters",
     "training_flops_per_image",
 ]
+
+# How much a layer's maps still look like the picture (the one measure of "abstract"
+# the pages report), and which classes a classifier confuses.
+from cnnlesson.analysis._abstraction import layer_likeness, map_likeness  # noqa: E402
+from cnnlesson.analysis._confusion import (  # noqa: E402
+    Confusion,
+    confusion_counts,
+    most_confused,
+)
+
+__all__ += ["Confusion", "confusion_counts", "layer_likeness", "map_likeness", "most_confused"]

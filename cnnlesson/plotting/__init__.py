@@ -38,3 +38,8 @@ from cnnlesson.plotting._results import (
 __all__ = ["describe", "set_alt_text", "plot_image", "plot_feature_maps", "plot_kernels",
            "plot_training_curves", "plot_confusion_matrix", "plot_per_class_accuracy",
            "plot_variant_comparison"]
+
+# A network drawn as one block per layer (its own private module, like the others).
+from cnnlesson.plotting._architecture import plot_architecture  # noqa: E402
+
+__all__ += ["plot_architecture"]
