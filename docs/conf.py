@@ -57,6 +57,9 @@ extensions = [
     "sphinx.ext.viewcode",
     "sphinx_copybutton",
     "sphinxcontrib.bibtex",
+    # Exercises with solutions that stay folded until the reader opens them.
+    "sphinx_exercise",
+    "sphinx_togglebutton",
 ]
 
 templates_path = ["_templates"]

@@ -13,6 +13,8 @@ One module per idea; everything is re-exported here, so ``from cnnlesson.analysi
 - :mod:`~cnnlesson.analysis.composition`: two stacked convolutions as one composed kernel,
   and why a ReLU between them breaks the identity.
 - :mod:`~cnnlesson.analysis.decomposition`: one feature map as a sum of per-channel maps.
+- :func:`effective_receptive_field`: the gradient of a central unit with respect to the
+  input, averaged over images (Luo et al., 2016), and :func:`effective_area`.
 
 The convolutions are plain NumPy cross-correlations (what Keras ``Conv2D`` computes), so
 the pages can show and verify each claim without a framework; Keras is imported only
@@ -21,6 +23,11 @@ inside the functions that compare against a real layer.
 
 from __future__ import annotations
 
+from cnnlesson.analysis._effective_field import (
+    EffectiveField,
+    effective_area,
+    effective_receptive_field,
+)
 from cnnlesson.analysis.composition import StackedCheck, compose_kernels, stacked_vs_single_check
 from cnnlesson.analysis.convolution import (
     GREY_WEIGHTS,
@@ -59,7 +66,8 @@ __all__ = [
     "GREY_WEIGHTS", "FeatureMapParts", "LayerParams", "ReceptiveField", "StackedCheck",
     "apply_conv2d", "check_decomposition", "compose_kernels", "conv2d_layer_with_weights",
     "conv2d_params", "conv3d_params", "conv_forward_flops", "conv_output_size",
-    "decompose_feature_map", "dense_forward_flops", "dense_params", "forward_flops_per_image",
+    "decompose_feature_map", "dense_forward_flops", "EffectiveField", "effective_area",
+    "effective_receptive_field", "dense_params", "forward_flops_per_image",
     "layer_forward_flops", "mix_channels_1x1", "parameter_table", "pool_output_size",
     "receptive_field", "stacked_vs_single_check", "total_parameters",
     "training_flops_per_image",
