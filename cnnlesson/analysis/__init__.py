@@ -14,6 +14,9 @@ one idea each:
 - two stacked convolutions as one composed kernel, and why a ReLU between them breaks the
   identity (:func:`compose_kernels`, :func:`stacked_vs_single_check`);
 - one feature map as a sum of per-channel maps (:func:`decompose_feature_map`).
+- the effective receptive field: the gradient of a central unit with respect to the input,
+  averaged over images (Luo et al., 2016) (:func:`effective_receptive_field`,
+  :func:`effective_area`).
 
 The convolutions are plain NumPy cross-correlations (what Keras ``Conv2D`` computes), so
 the pages can show and verify each claim without a framework; Keras is imported only
@@ -42,6 +45,11 @@ from cnnlesson.analysis._decomposition import (
     check_decomposition,
     decompose_feature_map,
 )
+from cnnlesson.analysis._effective_field import (
+    EffectiveField,
+    effective_area,
+    effective_receptive_field,
+)
 from cnnlesson.analysis._flops import (
     conv_forward_flops,
     dense_forward_flops,
@@ -60,7 +68,8 @@ __all__ = [
     "GREY_WEIGHTS", "FeatureMapParts", "LayerParams", "ReceptiveField", "StackedCheck",
     "apply_conv2d", "check_decomposition", "compose_kernels", "conv2d_layer_with_weights",
     "conv2d_params", "conv3d_params", "conv_forward_flops", "conv_output_size",
-    "decompose_feature_map", "dense_forward_flops", "dense_params", "forward_flops_per_image",
+    "decompose_feature_map", "dense_forward_flops", "EffectiveField", "effective_area",
+    "effective_receptive_field", "dense_params", "forward_flops_per_image",
     "layer_forward_flops", "mix_channels_1x1", "parameter_table", "pool_output_size",
     "receptive_field", "stacked_vs_single_check", "total_parameters",
     "training_flops_per_image",
