@@ -1,7 +1,8 @@
-"""The lesson's network, and the variants the site compares it with.
+"""The lesson's network, the variants the site compares it with, and a better design.
 
-One builder serves every variant so that a comparison changes exactly one
-thing.  Layers are named explicitly, with the names Keras gives them in a fresh
+One builder serves every variant of the lesson's network so that a comparison
+changes exactly one thing; :func:`build_design_model` is the network the design
+page arrives at.  Layers are named explicitly, with the names Keras gives them in a fresh
 session (``conv2d``, ``dropout``, ``conv2d_1``, ...), so the summary matches
 the lesson's however many models were built before.
 """
@@ -155,3 +156,128 @@ def describe_variant(conv_kernel_sizes=LESSON_CONV_KERNEL_SIZES, output_activati
     """
     convs = " → ".join(f"{size}×{size}" for size in conv_kernel_sizes)
     return f"conv {convs}, {output_activation} output"
+
+
+#: Channels of the final design's three convolution blocks.
+DESIGN_WIDTHS = (32, 64, 128)
+
+
+def build_design_model(*, epochs=10, steps_per_epoch=391, widths=DESIGN_WIDTHS, compile=True,
+                       seed=0):
+    """Build the design page's network: the lesson's rules applied to the lesson's task.
+
+    Each choice, and why:
+
+    - **Augmentation inside the model** (random horizontal flips and shifts of up to
+      4 pixels): every epoch sees slightly different images, so the network learns
+      the objects rather than the 50,000 photographs; Keras applies it only in training.
+    - **Three VGG blocks** of two 3×3 convolutions and a 2×2 max pooling, with
+      ``widths`` channels (32, 64, 128): stacked 3×3 filters see as far as larger
+      ones with fewer weights, and each pooling halves the maps while the channels
+      double, so the cost per block stays even. The last convolution sees 36×36
+      pixels, the whole image.
+    - **Batch normalisation** after each convolution (which then needs no bias), before
+      its ReLU: it keeps each layer's inputs at a steady scale, so a high learning rate
+      trains without diverging. It replaces the tutorial's dropout and MaxNorm.
+    - **Global average pooling** instead of ``Flatten`` + ``Dense(512)``: one number per
+      channel, so the classifier has 1,290 parameters instead of 4.2 million.
+    - **Softmax output** with sparse categorical cross-entropy: one of ten classes.
+    - **Adam with a one-cycle learning rate**: a linear warm-up to 0.003 over the first
+      fifth of the steps, then a cosine decay to zero at the last step, so a short run
+      ends settled. The schedule needs the run's length, ``epochs * steps_per_epoch``.
+
+    Parameters
+    ----------
+    epochs, steps_per_epoch : int
+        Length of the training run the learning-rate schedule spans
+        (391 steps are one epoch of 50,000 images in batches of 128).
+    widths : tuple of int
+        Channels of each block; one block per entry.
+    compile : bool
+        Compile with the optimizer and schedule above.
+    seed : int
+        Seeds the initial weights and the augmentation.
+
+    Returns
+    -------
+    keras.Sequential
+
+    Examples
+    --------
+    >>> model = build_design_model()
+    >>> model.count_params()                 # a fifteenth of the tutorial's 4,210,090
+    289642
+    >>> model.layers[-1].activation.__name__
+    'softmax'
+    """
+    positive_int(epochs, "epochs")
+    positive_int(steps_per_epoch, "steps_per_epoch")
+    widths = tuple(widths)
+    if not widths:
+        raise ValueError("widths must name at least one block, e.g. (32, 64, 128)")
+    for width in widths:
+        positive_int(width, f"each width in widths={widths!r}")
+
+    import keras
+    from keras import layers
+
+    name = _keras_style_namer()
+    seeds = iter(range(seed * 1000, seed * 1000 + 1000))
+    stack = [keras.Input(shape=INPUT_SHAPE, name="input_layer"),
+             *augmentation_layers(next(seeds), name)]
+    for width in widths:
+        for _ in range(2):
+            stack += conv_block(width, batch_norm=True, max_norm=False, seed=next(seeds),
+                                name=name)
+        stack.append(layers.MaxPooling2D(2, name=name("max_pooling2d")))
+    stack += [
+        layers.GlobalAveragePooling2D(name=name("global_average_pooling2d")),
+        layers.Dense(NUM_CLASSES, activation="softmax",
+                     kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
+                     name=name("dense")),
+    ]
+    model = keras.Sequential(stack, name="design_cnn")
+    if compile:
+        steps = epochs * steps_per_epoch
+        warmup = max(1, steps // 5)
+        schedule = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=3e-4, warmup_target=3e-3, warmup_steps=warmup,
+            decay_steps=max(1, steps - warmup), alpha=0.0)
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=schedule),
+                      loss="sparse_categorical_crossentropy",
+                      metrics=["sparse_categorical_accuracy"])
+    return model
+
+
+#: The translation of the augmentation, as a fraction of the image: 0.125 is 4 pixels.
+TRANSLATION = 0.125
+
+
+def augmentation_layers(seed, name):
+    """Random horizontal flips and translations by up to :data:`TRANSLATION`, seeded."""
+    from keras import layers
+
+    return [
+        layers.RandomFlip("horizontal", seed=seed, name=name("random_flip")),
+        layers.RandomTranslation(TRANSLATION, TRANSLATION, fill_mode="constant", seed=seed + 1,
+                                 name=name("random_translation")),
+    ]
+
+
+def conv_block(filters, *, batch_norm, max_norm, seed, name):
+    """Layers of one 3×3 'same' convolution with ReLU; with batch norm, Conv → BN → ReLU."""
+    import keras
+    from keras import layers
+
+    init = keras.initializers.GlorotUniform(seed=seed)
+    constraint = keras.constraints.MaxNorm(3) if max_norm else None
+    if not batch_norm:
+        return [layers.Conv2D(filters, 3, padding="same", activation="relu",
+                              kernel_constraint=constraint, kernel_initializer=init,
+                              name=name("conv2d"))]
+    # The batch norm's own shift would cancel a bias, so the convolution has none.
+    return [layers.Conv2D(filters, 3, padding="same", use_bias=False,
+                          kernel_constraint=constraint, kernel_initializer=init,
+                          name=name("conv2d")),
+            layers.BatchNormalization(name=name("batch_normalization")),
+            layers.ReLU(name=name("re_lu"))]

@@ -1,0 +1,166 @@
+"""Measurements of the design page: costs per layer, accuracy differences, equal time.
+
+- :func:`layer_costs` and :func:`last_conv_receptive_field` describe a network before
+  training: parameters and forward FLOPs per layer (by the formulas of
+  :mod:`cnnlesson.analysis`), and how much of the image its last convolution sees.
+- :func:`accuracy_standard_error` and :func:`compare_accuracies` say whether a
+  difference in test accuracy is larger than the noise of a finite test set.
+- :func:`steady_epoch_seconds` and :func:`equal_time_epochs` turn measured epoch times
+  into a number of epochs that fits a time budget.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from typing import NamedTuple
+
+from cnnlesson._checks import positive_int
+
+#: Layers whose work is per element, not a matrix product: counted as 0 FLOPs, like
+#: pooling and activations in :func:`cnnlesson.analysis.layer_forward_flops`.
+ELEMENTWISE_LAYERS = ("BatchNormalization", "RandomFlip", "RandomTranslation")
+
+
+class LayerCost(NamedTuple):
+    """Parameters and forward FLOPs (for one image) of one layer."""
+
+    name: str
+    kind: str
+    parameters: int
+    forward_flops: int
+
+
+def layer_costs(model):
+    """Parameters and forward FLOPs per image of each layer of ``model``.
+
+    FLOPs count a multiply-add as 2 and only the matrix work of convolutions and dense
+    layers (:func:`cnnlesson.analysis.layer_forward_flops`); batch normalisation and
+    augmentation work per element and count 0, like pooling.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built model.
+
+    Returns
+    -------
+    list of LayerCost
+
+    Examples
+    --------
+    >>> import cnnlesson
+    >>> costs = layer_costs(cnnlesson.build_lesson_model(compile=False))
+    >>> [(c.name, c.parameters, c.forward_flops) for c in costs][:3]
+    [('conv2d', 896, 1769472), ('dropout', 0, 0), ('conv2d_1', 9248, 18874368)]
+    """
+    from cnnlesson.analysis import layer_forward_flops
+
+    costs = []
+    for layer in model.layers:
+        kind = type(layer).__name__
+        flops = 0 if kind in ELEMENTWISE_LAYERS else layer_forward_flops(layer)
+        costs.append(LayerCost(layer.name, kind, int(layer.count_params()), int(flops)))
+    return costs
+
+
+def last_conv_receptive_field(model):
+    """Width in pixels of the input window that one output of the last convolution sees.
+
+    Read with :func:`cnnlesson.analysis.receptive_field` along the chain of layers up to
+    and including the last ``Conv2D``.
+
+    Raises
+    ------
+    ValueError
+        When the model has no ``Conv2D`` layer.
+
+    Examples
+    --------
+    >>> import cnnlesson
+    >>> last_conv_receptive_field(cnnlesson.build_lesson_model(compile=False))
+    5
+    """
+    from cnnlesson.analysis import receptive_field
+
+    kinds = [type(layer).__name__ for layer in model.layers]
+    if "Conv2D" not in kinds:
+        raise ValueError(f"model {model.name!r} has no Conv2D layer")
+    last = len(kinds) - 1 - kinds[::-1].index("Conv2D")
+    return receptive_field(model.layers[:last + 1]).size
+
+
+def accuracy_standard_error(accuracy, n):
+    """Binomial standard error of an accuracy measured on ``n`` images: √(p(1 − p)/n).
+
+    Examples
+    --------
+    >>> round(accuracy_standard_error(0.7, 10_000), 4)
+    0.0046
+    """
+    if not 0.0 <= accuracy <= 1.0:
+        raise ValueError(f"accuracy must lie in [0, 1], got {accuracy!r}")
+    return math.sqrt(accuracy * (1.0 - accuracy) / positive_int(n, "n"))
+
+
+class AccuracyDifference(NamedTuple):
+    """The change in test accuracy from one network to another, and its noise."""
+
+    difference: float
+    """``after - before``."""
+    standard_error: float
+    """√(se_before² + se_after²)."""
+    conclusive: bool
+    """True when the difference exceeds two standard errors."""
+
+
+def compare_accuracies(before, after, n):
+    """Is ``after`` better or worse than ``before``, beyond the noise of ``n`` test images?
+
+    Two standard errors of the difference is the usual yardstick (about 95% of the
+    differences that chance alone would give are smaller); a difference within it is
+    inconclusive.
+
+    Examples
+    --------
+    >>> compare_accuracies(0.60, 0.65, 10_000).conclusive
+    True
+    >>> compare_accuracies(0.60, 0.61, 1_000).conclusive
+    False
+    """
+    se = math.hypot(accuracy_standard_error(before, n), accuracy_standard_error(after, n))
+    difference = after - before
+    return AccuracyDifference(difference, se, abs(difference) > 2 * se)
+
+
+def steady_epoch_seconds(history):
+    """Median seconds of an epoch, leaving out the first (which also builds the graph).
+
+    Examples
+    --------
+    >>> steady_epoch_seconds({"epoch_seconds": [9.0, 5.0, 6.0, 5.5]})
+    5.5
+    >>> steady_epoch_seconds({"epoch_seconds": [9.0]})
+    9.0
+    """
+    seconds = list(history["epoch_seconds"])
+    if not seconds:
+        raise ValueError("the history has no epochs")
+    return statistics.median(seconds[1:] or seconds)
+
+
+def equal_time_epochs(budget_seconds, epoch_seconds, *, max_epochs=None):
+    """Whole epochs of ``epoch_seconds`` that fit in ``budget_seconds`` (at least one).
+
+    Examples
+    --------
+    >>> equal_time_epochs(1000.0, 90.0)
+    11
+    >>> equal_time_epochs(1000.0, 90.0, max_epochs=8)
+    8
+    """
+    if budget_seconds <= 0 or epoch_seconds <= 0:
+        raise ValueError(f"budget_seconds and epoch_seconds must be positive, got "
+                         f"{budget_seconds!r} and {epoch_seconds!r}")
+    epochs = max(1, math.floor(budget_seconds / epoch_seconds))
+    return epochs if max_epochs is None else min(epochs, positive_int(max_epochs, "max_epochs"))
