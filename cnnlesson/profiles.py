@@ -29,9 +29,9 @@ class Profile(NamedTuple):
         True when ``lesson`` is the tutorial's exact recipe, so its numbers are the lesson's.
     design : dict
         The design page's schedules: ``steps`` (every row of its one-change-at-a-time
-        table), ``calibration`` (a short run of the final design, timed against the
-        lesson's network on the ``steps`` data) and ``headline`` (batch size, subset and
-        most epochs of the final design's equal-time run).
+        table), ``calibration`` (short timed runs of the lesson's network and of the
+        final design on the same images, each at its own batch size) and ``headline``
+        (batch size, subset and most epochs of the final design's equal-time run).
     """
 
     name: str
@@ -51,7 +51,7 @@ PROFILES = {
         # headline gets as long as the lesson's own 25 epochs took.
         design={
             "steps": {"epochs": 4, "batch_size": 64, "subset": 5_000},
-            "calibration": {"epochs": 2, "batch_size": 128, "subset": 5_000},
+            "calibration": {"epochs": 2, "subset": 5_000},
             "headline": {"batch_size": 128, "subset": None, "max_epochs": 60},
         },
     ),
@@ -62,7 +62,7 @@ PROFILES = {
         is_lesson_recipe=False,
         design={
             "steps": {"epochs": 2, "batch_size": 32, "subset": 1_000},
-            "calibration": {"epochs": 2, "batch_size": 128, "subset": 1_000},
+            "calibration": {"epochs": 2, "subset": 1_000},
             "headline": {"batch_size": 128, "subset": 2_000, "max_epochs": 3},
         },
     ),

@@ -33,8 +33,9 @@ def plot_layer_costs(names: Sequence[str], parameters: Sequence[int],
     --------
     >>> from cnnlesson.plotting import describe
     >>> fig = plot_layer_costs(["conv", "dense"], [10, 990], [900, 100])
-    >>> describe(fig)
-    'Paired horizontal bars for 2 layers: dense holds 99.0% of the parameters, conv 90.0% of the forward FLOPs.'
+    >>> print(describe(fig))  # doctest: +NORMALIZE_WHITESPACE
+    Paired horizontal bars for 2 layers: dense holds 99.0% of the parameters,
+    conv 90.0% of the forward FLOPs.
     """
     names, parameters, flops = list(names), np.asarray(parameters, float), np.asarray(flops, float)
     if not (len(names) == len(parameters) == len(flops)) or not names:
@@ -88,8 +89,9 @@ def plot_accuracy_against_time(curves: Mapping[str, Mapping[str, Sequence[float]
     >>> from cnnlesson.plotting import describe
     >>> fig = plot_accuracy_against_time(
     ...     {"a": {"epoch_seconds": [60, 60], "val_accuracy": [0.5, 0.6]}}, goal=0.8)
-    >>> describe(fig)
-    'Test accuracy against minutes of training for 1 network: a reaches 60.0% after 2.0 min. A dotted line marks 80%.'
+    >>> print(describe(fig))  # doctest: +NORMALIZE_WHITESPACE
+    Test accuracy against minutes of training for 1 network: a reaches 60.0% after
+    2.0 min. A dotted line marks 80%.
     """
     if not curves:
         raise ValueError("curves needs at least one network's history")
@@ -109,7 +111,8 @@ def plot_accuracy_against_time(curves: Mapping[str, Mapping[str, Sequence[float]
         alt += f" A dotted line marks {goal:.0%}."
     fig = _figure((6.4, 4.2), title, alt)
     ax = fig.add_subplot()
-    for (label, history), (colour, marker, style) in zip(curves.items(), _LINE_STYLES):
+    styles = _LINE_STYLES[:len(curves)]
+    for (label, history), (colour, marker, style) in zip(curves.items(), styles, strict=True):
         minutes = np.cumsum(history["epoch_seconds"]) / 60
         accuracy = 100 * np.asarray(history["val_accuracy"], float)
         ax.plot(minutes, accuracy, color=colour, marker=marker, linestyle=style, label=label,
