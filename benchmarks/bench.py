@@ -1,8 +1,13 @@
-"""Benchmark: the lesson's training recipe, plain ``model.fit`` against ``cnnlesson.loop.fit``.
+"""Benchmark: the lesson's training recipe, plain ``model.fit`` against the package's ``model.fit``.
 
-Both loops train the same model (built by :func:`cnnlesson.build_lesson_model`
-with the same seed) on the same fixed CIFAR-10 subset, batch 32, Adam, one
-epoch per run, so that both make the same number of optimizer steps.  Runs
+*Plain* is the tutorial's way: the lesson's network compiled with
+``optimizer="adam"`` and Keras' default compile settings, fitted on float32
+arrays.  *Ours* is what :func:`cnnlesson.train_model` runs: the network as
+:func:`cnnlesson.build_lesson_model` compiles it (``FusedAdam``,
+``steps_per_execution``), fitted on :func:`cnnlesson.train.image_datasets`.
+Both start from the same weights and train on the same fixed CIFAR-10 subset,
+batch 32, one epoch per run, so that both make the same number of optimizer
+steps.  Runs
 alternate (plain, ours, ours, plain, ...) so that other load on the machine
 hits both alike; the medians of the repeats are reported, with the process CPU
 time per step, which other load disturbs less than the wall time.
@@ -16,7 +21,7 @@ of the repository, with the peak memory of the build's process tree.
 
 Usage::
 
-    python benchmarks/bench.py [--images 4000] [--repeats 5] [--precision float32]
+    python benchmarks/bench.py [--images 4000] [--repeats 5]
                                [--docs [--docs-profile full] [--no-train]]
 
 The last line printed is one JSON object with the results.
@@ -41,10 +46,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--images", type=int, default=4000,
                         help="first N CIFAR-10 training images (default 4000)")
-    parser.add_argument("--repeats", type=int, default=5, help="timed runs of each loop")
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs of each")
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--precision", default="float32", choices=["float32", "bfloat16"],
-                        help="ours only; bfloat16 changes the arithmetic (opt-in recipe)")
     parser.add_argument("--peak-size", type=int, default=4096,
                         help="square matmul size for the float32 peak")
     parser.add_argument("--no-train", action="store_true", help="skip the training benchmark")
@@ -111,30 +114,29 @@ def float32_peak(n, repeats=8):
     return 2 * n**3 / best
 
 
-def load_data(n):
-    from _common import load_subset
-
-    (x, y), _ = load_subset(n, 1)
-    return x, y
-
-
 def bench_training(args):
-    from _common import build_model
+    import keras
 
-    from cnnlesson import loop
+    from cnnlesson import build_lesson_model, load_cifar10, scale_images
+    from cnnlesson.train import image_datasets
 
-    x, y = load_data(args.images)
+    (x_pixels, y), _ = load_cifar10(subset=args.images)
+    x = scale_images(x_pixels)
     n, bs = len(x), args.batch_size
     steps = -(-n // bs)
-    plain, ours = build_model(), build_model()
-    ours.set_weights(plain.get_weights())
-    extra = {} if args.precision == "float32" else {"precision": args.precision}
+    ours = build_lesson_model()
+    plain = build_lesson_model(compile=False)
+    plain.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["sparse_categorical_accuracy"])
+    plain.set_weights(ours.get_weights())
+    keras.utils.set_random_seed(0)
+    dataset, _ = image_datasets(x_pixels, y, x_pixels[:1], y[:1], batch_size=bs)
 
     def run_plain():
         plain.fit(x, y, batch_size=bs, epochs=1, verbose=0)
 
     def run_ours():
-        loop.fit(ours, x, y, epochs=1, batch_size=bs, seed=0, verbose=0, **extra)
+        ours.fit(dataset, epochs=1, verbose=0)
 
     runners = {"plain": run_plain, "ours": run_ours}
     wall = {k: [] for k in runners}
@@ -178,7 +180,6 @@ def bench_training(args):
         "training_flops_per_image": flops,
         "flops_source": flops_source,
         "images": n, "batch_size": bs, "steps_per_run": steps, "repeats": args.repeats,
-        "precision": args.precision,
         "load_average_before_after": [round(load_before, 2), round(load_after, 2)],
         "cpus": os.cpu_count(),
     }

@@ -2,7 +2,8 @@
 
 The top level gathers what the lesson's pages use; the modules hold one idea
 each: :mod:`~cnnlesson.data`, :mod:`~cnnlesson.model`, :mod:`~cnnlesson.extract`,
-:mod:`~cnnlesson.analysis`, :mod:`~cnnlesson.train` and :mod:`~cnnlesson.plotting`.
+:mod:`~cnnlesson.analysis`, :mod:`~cnnlesson.train` (with :mod:`~cnnlesson.cache` and
+:mod:`~cnnlesson.optimizers`), :mod:`~cnnlesson.report` and :mod:`~cnnlesson.plotting`.
 """
 
 import os
@@ -21,7 +22,7 @@ from cnnlesson.data import (  # noqa: E402
 from cnnlesson.extract import feature_extractor, feature_maps  # noqa: E402
 from cnnlesson.model import build_design_model, build_lesson_model, describe_variant  # noqa: E402
 from cnnlesson.profiles import Profile, current_profile  # noqa: E402
-from cnnlesson.train import TrainingResult, train_lesson_model  # noqa: E402
+from cnnlesson.train import TrainingResult, train_lesson_model, train_model  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -40,4 +41,5 @@ __all__ = [
     "TrainingResult",
     "current_profile",
     "train_lesson_model",
+    "train_model",
 ]

@@ -1,30 +1,41 @@
-"""Train the lesson's network once, keep the result, and reuse it.
+"""Train a network with Keras' ``model.fit`` once, keep the result, and reuse it.
 
 Training the lesson's recipe takes many minutes on a laptop, and many pages of
-the site need the same trained model.  :func:`train_lesson_model` therefore
-stores each result on disk under a key made of everything that changes the
-outcome (architecture, schedule, seed, a fingerprint of the data, library
+the site need the same trained model.  :func:`train_model` therefore stores
+each result on disk under a key made of everything that changes the outcome
+(architecture, optimizer, schedule, seed, a fingerprint of the data, library
 versions); asking again with the same recipe loads the weights and history in
 seconds.  The store itself is :mod:`cnnlesson.cache`.
+
+The training itself is one call of ``model.fit``, as in the tutorial.  Two
+things differ from the tutorial's listing, neither in the arithmetic of a
+step: the pixels are kept as uint8 and scaled batch by batch by a
+``tf.data`` pipeline (the same float32 values as :func:`cnnlesson.scale_images`,
+a quarter of the memory), and that pipeline shuffles with TensorFlow's random
+stream where ``model.fit`` on arrays would use Keras'.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import shutil
 import sys
 import time
 import warnings
 
+import numpy as np
+
 from cnnlesson import cache as _cache
 from cnnlesson import data as _data
-from cnnlesson import loop as _loop
 from cnnlesson._checks import positive_int
 from cnnlesson.model import LESSON_CONV_KERNEL_SIZES, build_lesson_model, describe_variant
 
 # Bump when a change to the training code changes the numbers it produces: it is
 # part of every cache key, so older entries are then trained again.
-TRAINING_CODE_VERSION = 1
+TRAINING_CODE_VERSION = 2
+# Test images per evaluation batch: evaluation is per image, a larger batch is quicker.
+EVALUATION_BATCH_SIZE = 256
 
 
 @dataclasses.dataclass
@@ -83,6 +94,60 @@ def _check_schedule(epochs, batch_size, subset):
         )
 
 
+def train_model(build, *, epochs=25, batch_size=32, subset=None, seed=0, cache=True, verbose=2):
+    """Train the network that ``build`` makes on CIFAR-10 with ``model.fit``, through the cache.
+
+    Parameters
+    ----------
+    build : callable
+        ``build(seed=seed)`` returns a compiled Keras model (Sequential or
+        functional) taking 32×32×3 images scaled to [0, 1] and integer labels,
+        e.g. :func:`cnnlesson.build_lesson_model`.
+    epochs, batch_size : int
+        The schedule.
+    subset : int, optional
+        Train and test on the first ``subset`` images of each split.
+    seed : int
+        Fixes initial weights, dropout and shuffling, so a rerun gives the same curves.
+    cache : bool
+        Look for a stored result first and store a new one; ``False`` always trains
+        and stores nothing.
+    verbose : int
+        0 silent, 1 Keras' progress bar, 2 one line per epoch.
+
+    Returns
+    -------
+    TrainingResult
+        Its ``recipe`` names the model (``model.name``) and the schedule.
+
+    Raises
+    ------
+    ValueError
+        For a non-positive schedule, a subset smaller than one batch, or a
+        ``build`` that does not return a compiled Keras model.
+    cnnlesson.DatasetError
+        When CIFAR-10 cannot be loaded.
+
+    Examples
+    --------
+    Training needs the data (a download, or the local copy):
+
+    >>> from cnnlesson import build_lesson_model
+    >>> result = train_model(build_lesson_model, epochs=1, subset=256)  # doctest: +SKIP
+    >>> result.recipe["model"], 0.0 <= result.test_accuracy <= 1.0  # doctest: +SKIP
+    ('lesson_cnn', True)
+
+    A schedule that cannot work is refused before anything is built or loaded:
+
+    >>> train_model(build_lesson_model, batch_size=-1)
+    Traceback (most recent call last):
+    ValueError: batch_size must be a positive integer, got -1
+    """
+    _check_schedule(epochs, batch_size, subset)
+    return _train(build, {}, epochs=epochs, batch_size=batch_size, subset=subset, seed=seed,
+                  cache=cache, verbose=verbose)
+
+
 def train_lesson_model(
     *,
     conv_kernel_sizes=LESSON_CONV_KERNEL_SIZES,
@@ -98,7 +163,8 @@ def train_lesson_model(
 
     With no arguments this is the lesson's recipe: the network of
     :func:`cnnlesson.build_lesson_model`, 25 epochs of Adam with batch 32 on
-    the 50,000 training images, validated on the 10,000 test images.
+    the 50,000 training images, validated on the 10,000 test images, trained by
+    ``model.fit`` (see :func:`train_model`).
 
     Parameters
     ----------
@@ -142,14 +208,32 @@ def train_lesson_model(
     ValueError: epochs must be a positive integer, got 0
     """
     _check_schedule(epochs, batch_size, subset)
-    recipe = {
-        "conv_kernel_sizes": list(conv_kernel_sizes), "output_activation": output_activation,
-        "epochs": epochs, "batch_size": batch_size, "subset": subset, "seed": seed,
-    }
+    build = functools.partial(build_lesson_model, conv_kernel_sizes=conv_kernel_sizes,
+                              output_activation=output_activation)
+    variant = {"conv_kernel_sizes": list(conv_kernel_sizes),
+               "output_activation": output_activation}
+    return _train(build, variant, epochs=epochs, batch_size=batch_size, subset=subset,
+                  seed=seed, cache=cache, verbose=verbose,
+                  label=describe_variant(conv_kernel_sizes, output_activation))
+
+
+def _build(build, seed):
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    model = build(seed=seed)
+    if not isinstance(model, keras.Model) or model.optimizer is None or not model.compiled:
+        raise ValueError(f"build(seed=...) must return a compiled keras.Model, got {model!r}; "
+                         "call model.compile(...) before returning it")
+    return model
+
+
+def _train(build, variant, *, epochs, batch_size, subset, seed, cache, verbose, label=None):
     (x_train, y_train), (x_test, y_test) = _data.load_cifar10(subset=subset)
     data_source = _data.cifar10_source()
-    model = build_lesson_model(conv_kernel_sizes=conv_kernel_sizes,
-                               output_activation=output_activation, seed=seed)
+    model = _build(build, seed)
+    recipe = {"model": model.name, **variant, "epochs": epochs, "batch_size": batch_size,
+              "subset": subset, "seed": seed}
     key = _cache.cache_key(model, recipe, _data.fingerprint(x_train, y_train, x_test, y_test),
                            TRAINING_CODE_VERSION)
     entry = _cache.cache_dir() / key
@@ -162,31 +246,31 @@ def train_lesson_model(
         except Exception as error:  # any unreadable entry is rebuilt, never fatal
             warnings.warn(
                 f"training cache entry {entry} is unusable ({error}); removing it and "
-                "training again", _cache.CacheWarning, stacklevel=2,
+                "training again", _cache.CacheWarning, stacklevel=3,
             )
             shutil.rmtree(entry, ignore_errors=True)
-            model = build_lesson_model(conv_kernel_sizes=conv_kernel_sizes,
-                                       output_activation=output_activation, seed=seed)
+            model = _build(build, seed)
 
-    x_test_scaled = _data.scale_images(x_test)
     if verbose:
         # On stderr, so that it reaches the terminal also when a docs build captures stdout.
-        print(f"cnnlesson: training {describe_variant(conv_kernel_sizes, output_activation)}: "
-              f"{epochs} epochs of {len(x_train):,} images, batch {batch_size} "
+        print(f"cnnlesson: training {label or model.name}: {epochs} epochs of "
+              f"{len(x_train):,} images, batch {batch_size} "
               f"(not in the cache {entry.parent} yet)", file=sys.stderr, flush=True)
+    train_images, test_images = image_datasets(x_train, y_train, x_test, y_test,
+                                               batch_size=batch_size, seed=seed)
+    clock, epoch_seconds = _epoch_clock(epochs, verbose)
     start = time.perf_counter()
-    # The loop scales the uint8 pixels batch by batch: the same numbers, a quarter of the memory.
-    history = _loop.fit(model, x_train, y_train, epochs=epochs,
-                        batch_size=batch_size, validation_data=(x_test_scaled, y_test),
-                        seed=seed, verbose=verbose)
+    # shuffle=False: the dataset reshuffles itself every epoch.
+    fitted = model.fit(train_images, epochs=epochs, validation_data=test_images, shuffle=False,
+                       callbacks=[clock], verbose=1 if verbose == 1 else 0)
     train_seconds = time.perf_counter() - start
-    test_loss, test_accuracy = model.evaluate(x_test_scaled, y_test, batch_size=256, verbose=0)
+    test_loss, test_accuracy = model.evaluate(test_images, verbose=0)[:2]
     stored = {
-        "history": history,
+        "history": {**_history(fitted.history), "epoch_seconds": epoch_seconds},
         "test_accuracy": float(test_accuracy),
         "test_loss": float(test_loss),
         "train_seconds": train_seconds,
-        "images_per_second": epochs * len(x_train) / sum(history["epoch_seconds"]),
+        "images_per_second": epochs * len(x_train) / sum(epoch_seconds),
         "recipe": recipe,
         "versions": _cache.library_versions(),
     }
@@ -196,7 +280,94 @@ def train_lesson_model(
                           data_source=data_source, **_stored_numbers(stored))
 
 
+def image_datasets(x_train, y_train, x_test, y_test, *, batch_size, seed=0):
+    """The ``tf.data`` pipelines that :func:`train_model` gives ``model.fit``.
+
+    The pixels stay uint8 in memory (a quarter of float32) and each batch is
+    scaled on the way, to exactly the values of :func:`cnnlesson.scale_images`.
+
+    Parameters
+    ----------
+    x_train, y_train, x_test, y_test : numpy.ndarray
+        uint8 images (N, 32, 32, 3) and integer labels, as :func:`cnnlesson.load_cifar10`
+        returns them.
+    batch_size : int
+        Training batch size; the test set is batched by 256 (evaluation is per image).
+    seed : int
+        Seeds the shuffle, which draws a new order every epoch.
+
+    Returns
+    -------
+    tuple of tf.data.Dataset
+        ``(train, test)``, each yielding ``(float32 images, int labels)`` batches.
+
+    Examples
+    --------
+    >>> pixels = np.full((5, 32, 32, 3), 255, dtype=np.uint8)
+    >>> train, test = image_datasets(pixels, np.arange(5), pixels, np.arange(5), batch_size=2)
+    >>> images, labels = next(iter(test))
+    >>> images.shape.as_list(), float(images.numpy().max()), len(list(train))
+    ([5, 32, 32, 3], 1.0, 3)
+    """
+    import tensorflow as tf
+
+    # A table of the 256 scaled values: TensorFlow's own division rounds differently
+    # from NumPy's in the last bit, and the lesson's numbers are NumPy's.
+    table = tf.constant(_data.scale_images(np.arange(256, dtype=np.uint8)))
+
+    def scale(images, labels):
+        return tf.gather(table, tf.cast(images, tf.int32)), labels
+
+    def pipeline(images, labels, batch, shuffle):
+        dataset = tf.data.Dataset.from_tensor_slices((images, np.asarray(labels).reshape(-1)))
+        if shuffle:
+            dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+        return dataset.batch(batch).map(scale).prefetch(tf.data.AUTOTUNE)
+
+    return (pipeline(x_train, y_train, batch_size, shuffle=True),
+            pipeline(x_test, y_test, EVALUATION_BATCH_SIZE, shuffle=False))
+
+
+def _history(keras_history):
+    """Keras' per-epoch history under the site's names: loss, accuracy, val_loss, val_accuracy."""
+    history = {}
+    for prefix in ("", "val_"):
+        history[f"{prefix}loss"] = keras_history[f"{prefix}loss"]
+        accuracy = next(name for name in keras_history if name.startswith(prefix)
+                        and "acc" in name and (prefix or not name.startswith("val_")))
+        history[f"{prefix}accuracy"] = keras_history[accuracy]
+    return {name: [float(value) for value in values] for name, values in history.items()}
+
+
 def _stored_numbers(stored: dict) -> dict:
     names = ("history", "test_accuracy", "test_loss", "train_seconds",
              "images_per_second", "recipe")
     return {name: stored[name] for name in names}
+
+
+def _report(line):
+    """Print a progress line; where stdout is captured (a docs build), echo it to the terminal."""
+    print(line, flush=True)
+    if sys.stdout is not sys.__stdout__ and sys.__stderr__ is not None:
+        print(line, file=sys.__stderr__, flush=True)
+
+
+def _epoch_clock(epochs, verbose):
+    """A callback timing every epoch (validation included), and the list it fills.
+
+    At ``verbose=2`` it also prints one line per epoch.
+    """
+    import keras
+
+    seconds, started = [], []
+
+    def begin(epoch, logs=None):
+        started.append(time.perf_counter())
+
+    def end(epoch, logs=None):
+        seconds.append(time.perf_counter() - started[-1])
+        if verbose == 2:
+            numbers = " - ".join(f"{name}: {value:.4f}" for name, value in (logs or {}).items())
+            _report(f"Epoch {epoch + 1}/{epochs} - {seconds[-1]:.1f}s - {numbers}")
+
+    return keras.callbacks.LambdaCallback(on_epoch_begin=begin, on_epoch_end=end), seconds

@@ -313,8 +313,8 @@ def _write_profile_stamp(app, exception):
 
 def setup(app):
     # Fail early, with a clear message, if a module the API page lists cannot be imported.
-    for module in ("data", "model", "extract", "analysis", "train", "loop", "plotting",
-                   "profiles"):
+    for module in ("data", "model", "extract", "analysis", "train", "cache", "optimizers",
+                   "report", "plotting", "profiles"):
         importlib.import_module(f"cnnlesson.{module}")
     app.connect("doctree-read", lambda app, doctree: _add_body_banner(
         app, doctree, app.env.docname))
