@@ -58,14 +58,11 @@ def main(argv=None):
     """
     arguments = _parser().parse_args(argv)
     from cnnlesson.data import DatasetError
-    from cnnlesson.train import train_model
 
-    schedule = {"epochs": arguments.epochs, "batch_size": arguments.batch_size,
-                "subset": arguments.subset}
     try:
-        build = MODELS[arguments.model](**schedule)
-        result = train_model(build, **schedule, seed=arguments.seed,
-                             cache=not arguments.no_cache, verbose=1)
+        result = MODELS[arguments.model](epochs=arguments.epochs, batch_size=arguments.batch_size,
+                                         subset=arguments.subset, seed=arguments.seed,
+                                         cache=not arguments.no_cache, verbose=1)
     except (DatasetError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
