@@ -91,7 +91,7 @@ def build_design_model(*, epochs=10, steps_per_epoch=391, widths=DESIGN_WIDTHS, 
     Examples
     --------
     >>> model = build_design_model()
-    >>> model.count_params()                 # a fifteenth of the tutorial's 4,210,090
+    >>> model.count_params()                 # under a tenth of the tutorial's 4,210,090
     289642
     >>> model.layers[-1].activation.__name__
     'softmax'
