@@ -60,7 +60,7 @@ def build_design_model(*, epochs=10, steps_per_epoch=391, widths=DESIGN_WIDTHS, 
     - **Three VGG blocks** of two 3×3 convolutions and a 2×2 max pooling, with
       ``widths`` channels (32, 64, 128): stacked 3×3 filters see as far as larger
       ones with fewer weights, and each pooling halves the maps while the channels
-      double, so the cost per block stays even. The last convolution sees 36×36
+      double, so the cost per block stays even. The last convolution sees 32×32
       pixels, the whole image.
     - **Batch normalisation** after each convolution (which then needs no bias), before
       its ReLU: it keeps each layer's inputs at a steady scale, so a high learning rate
@@ -95,6 +95,9 @@ def build_design_model(*, epochs=10, steps_per_epoch=391, widths=DESIGN_WIDTHS, 
     289642
     >>> model.layers[-1].activation.__name__
     'softmax'
+    >>> from cnnlesson.lab import last_conv_receptive_field
+    >>> last_conv_receptive_field(model)     # pixels: the whole 32×32 image
+    32
     """
     positive_int(epochs, "epochs")
     positive_int(steps_per_epoch, "steps_per_epoch")
