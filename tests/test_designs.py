@@ -1,5 +1,6 @@
 """The design page's networks, measurements and schedules."""
 
+import json
 import math
 
 import pytest
@@ -135,3 +136,16 @@ def test_command_line_knows_the_models(capsys):
         main(["train", "--model", "resnet"])
     assert stop.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_command_line_trains_the_design_and_names_it(tiny_cifar10, capsys):
+    assert main(["train", "--model", "design", "--epochs", "1", "--batch-size", "16",
+                 "--subset", "32"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["model"] == "design" and summary["recipe"]["model"] == "design_cnn"
+    assert summary["epochs"] == 1 and summary["batch_size"] == 16
+    # The same run again comes from the cache, under the same key.
+    assert main(["train", "--model", "design", "--epochs", "1", "--batch-size", "16",
+                 "--subset", "32"]) == 0
+    again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert again["from_cache"] and again["cache_key"] == summary["cache_key"]
