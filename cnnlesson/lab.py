@@ -149,18 +149,24 @@ def steady_epoch_seconds(history):
     return statistics.median(seconds[1:] or seconds)
 
 
-def equal_time_epochs(budget_seconds, epoch_seconds, *, max_epochs=None):
+def equal_time_epochs(budget_seconds, epoch_seconds, *, overhead_seconds=0.0, max_epochs=None):
     """Whole epochs of ``epoch_seconds`` that fit in ``budget_seconds`` (at least one).
+
+    ``overhead_seconds`` is paid once, before the epochs: a first epoch's extra time
+    for building the graph, for example.
 
     Examples
     --------
     >>> equal_time_epochs(1000.0, 90.0)
     11
+    >>> equal_time_epochs(1000.0, 90.0, overhead_seconds=20.0)
+    10
     >>> equal_time_epochs(1000.0, 90.0, max_epochs=8)
     8
     """
-    if budget_seconds <= 0 or epoch_seconds <= 0:
-        raise ValueError(f"budget_seconds and epoch_seconds must be positive, got "
-                         f"{budget_seconds!r} and {epoch_seconds!r}")
-    epochs = max(1, math.floor(budget_seconds / epoch_seconds))
+    if budget_seconds <= 0 or epoch_seconds <= 0 or overhead_seconds < 0:
+        raise ValueError(f"budget_seconds and epoch_seconds must be positive and "
+                         f"overhead_seconds not negative, got {budget_seconds!r}, "
+                         f"{epoch_seconds!r} and {overhead_seconds!r}")
+    epochs = max(1, math.floor((budget_seconds - overhead_seconds) / epoch_seconds))
     return epochs if max_epochs is None else min(epochs, positive_int(max_epochs, "max_epochs"))

@@ -114,6 +114,7 @@ def test_equal_time_epochs():
     assert lab.equal_time_epochs(1200.0, 101.0) == 11
     assert lab.equal_time_epochs(10.0, 100.0) == 1
     assert lab.equal_time_epochs(1200.0, 10.0, max_epochs=60) == 60
+    assert lab.equal_time_epochs(1200.0, 100.0, overhead_seconds=1.0) == 11
     with pytest.raises(ValueError, match="must be positive"):
         lab.equal_time_epochs(0.0, 10.0)
     assert lab.steady_epoch_seconds({"epoch_seconds": [30.0, 10.0, 12.0]}) == 11.0
