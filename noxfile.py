@@ -1,8 +1,9 @@
-"""Sessions: ``tests``, ``lint``, ``docs`` and ``bench``.
+"""Sessions: ``tests``, ``lint``, ``docs``, ``site`` and ``bench``.
 
 ``nox -s docs`` builds the site in the full profile (the lesson's exact recipe).
 Options after ``--``: ``--quick`` (small subset, a few epochs, pages bannered),
-``--no-exec`` (no code runs: for editing prose), ``--clean`` (from scratch).
+``--no-exec`` (no code runs: for editing prose), ``--clean`` (from scratch),
+``--baseurl=URL`` (the site's public address, cited on the Cite page).
 """
 
 import os
@@ -36,10 +37,12 @@ def lint(session):
 @nox.session
 def docs(session):
     """Build the site into docs/_build/<profile>/html, warnings as errors."""
-    options = set(session.posargs)
+    options = {arg for arg in session.posargs if not arg.startswith("--baseurl=")}
+    baseurls = [arg.split("=", 1)[1] for arg in session.posargs if arg.startswith("--baseurl=")]
     unknown = options - {"--quick", "--no-exec", "--clean"}
     if unknown:
-        session.error(f"unknown option(s) {sorted(unknown)}; use --quick, --no-exec, --clean")
+        session.error(f"unknown option(s) {sorted(unknown)}; "
+                      "use --quick, --no-exec, --clean, --baseurl=URL")
     profile = "quick" if "--quick" in options else "full"
     out = DOCS / "_build" / profile
     if "--clean" in options:
@@ -47,6 +50,8 @@ def docs(session):
             shutil.rmtree(path, ignore_errors=True)
     session.install("-e", ".[docs]")
     env = {"CNNLESSON_PROFILE": profile}
+    if baseurls:
+        env["CNNLESSON_BASEURL"] = baseurls[-1]
     extra = []
     if "--no-exec" in options:
         env["CNNLESSON_NO_EXEC"] = "1"
@@ -56,6 +61,22 @@ def docs(session):
         *extra, str(DOCS), str(out / "html"), env=env,
     )
     session.log(f"open {out / 'html' / 'index.html'}")
+
+
+@nox.session
+def site(session):
+    """Check a built site as a reader meets it: ``nox -s site -- docs/_build/quick/html``.
+
+    The static checks of ``.ci/check_site.py``, then the browser tests of
+    ``tests/browser`` in Debian's headless Chromium (``apt-get install chromium``);
+    further options after the folder go to pytest.
+    """
+    if not session.posargs:
+        session.error("name the built site, e.g. nox -s site -- docs/_build/quick/html")
+    site_dir, *pytest_options = session.posargs
+    session.install("-e", ".[site]")
+    session.run("python", ".ci/check_site.py", site_dir, "--no-browser")
+    session.run("pytest", "tests/browser", "--site-dir", site_dir, *pytest_options)
 
 
 @nox.session

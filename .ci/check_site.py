@@ -4,7 +4,6 @@
 Usage::
 
     python3 .ci/check_site.py docs/_build/quick/html [--examples docs/examples]
-                              [--screenshots DIR] [--no-browser]
 
 Static checks, on the HTML files:
 
@@ -12,18 +11,17 @@ Static checks, on the HTML files:
 - every ``<img src>`` of every page points at a file that exists, relative to the
   page (inline ``data:`` images must decode; images from other sites are refused,
   the site must work offline);
-- no page loads a script or a style sheet from another site, except MathJax
-  (Sphinx's default source for typeset formulas; offline, formulas show as TeX);
+- no page loads a script or a style sheet from another site (the site works offline,
+  its formulas included: MathJax is served from the site itself);
 - every gallery page shows at least one figure the example drew, and offers its
   ``.py`` script and ``.ipynb`` notebook for download, and both files exist;
-- when the home page carries the quick-build banner, every page carries it.
+- when the home page carries the quick-build banner, every page carries it;
+- the home page and the examples page offer the course pack, which exists, and the
+  site holds the wheel under ``downloads/``.
 
-Browser checks, in headless Chromium (Debian's ``chromium`` package): the site is
-served by ``python3 -m http.server`` on 127.0.0.1; a small harness page, served
-from the same origin, loads the home page and one gallery page in a frame, asks
-every image to load and decode, and writes the verdict into its own DOM, which
-Chromium prints with ``--dump-dom``.  Screenshots of both pages are kept in the
-screenshots folder for people to look at.
+What a browser shows (images that load and decode, no request to another site,
+typeset formulas, screenshots) is checked by the tests in ``tests/browser``:
+``nox -s site -- docs/_build/quick/html`` runs this script and then those tests.
 
 Only the standard library is used, so any Python 3.9+ runs it.  Exit status 0
 when every check passes, 1 otherwise (each failure is printed).
@@ -34,17 +32,8 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
-import contextlib
-import html
-import json
 import re
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
-import time
-import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -52,16 +41,6 @@ from urllib.parse import unquote, urlsplit
 LESSON_PAGES = ("index", "network", "feature_maps", "convolution_effects", "errata",
                 "how_built", "api", "cite", "bibliography")
 BANNER_CLASS = "cnnlesson-profile-banner"
-# Sphinx loads MathJax from this CDN by default; every other script and style is local.
-ALLOWED_EXTERNAL = ("https://cdn.jsdelivr.net/npm/mathjax@",)
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
-# Flags that keep headless Chromium quiet, offline-friendly and runnable as root in CI.
-CHROMIUM_FLAGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-default-apps", "--disable-extensions", "--mute-audio", "--hide-scrollbars",
-    "--disable-dev-shm-usage",
-]
 
 
 class PageParser(HTMLParser):
@@ -158,6 +137,22 @@ def static_checks(root: Path, examples: list[str]) -> tuple[list[str], int, int]
                 if target is None or not target.is_file() or target.stat().st_size == 0:
                     failures.append(f"auto_examples/{stem}.html: download {link} is missing")
 
+    # The course pack, offered on the home page and the examples page; the wheel too.
+    for page_name in ("index.html", "auto_examples/index.html"):
+        page = root / page_name
+        if not page.is_file():
+            continue
+        packs = [link for link in parse(page).links
+                 if re.search(r"/cnnlesson-course-pack-[^/]+\.zip$", urlsplit(link).path)]
+        if not packs:
+            failures.append(f"{page_name} offers no course pack")
+        for link in packs:
+            target = local_target(page, link)
+            if target is None or not target.is_file() or target.stat().st_size == 0:
+                failures.append(f"{page_name}: course pack {link} is missing")
+    if not list(root.glob("downloads/cnnlesson-*.whl")):
+        failures.append("the site offers no wheel under downloads/")
+
     pages = sorted(root.rglob("*.html"))
     image_count = 0
     home = root / "index.html"
@@ -171,7 +166,7 @@ def static_checks(root: Path, examples: list[str]) -> tuple[list[str], int, int]
                 failures.append(f"{page.relative_to(root)}: {problem}")
         for resource in parsed.resources:
             parts = urlsplit(resource)
-            if (parts.scheme or parts.netloc) and not resource.startswith(ALLOWED_EXTERNAL):
+            if parts.scheme or parts.netloc:
                 failures.append(f"{page.relative_to(root)}: loads {resource} from another "
                                 "site, which an offline reader cannot reach")
         reader_page = (page.stem in LESSON_PAGES and page.parent == root) or (
@@ -181,163 +176,15 @@ def static_checks(root: Path, examples: list[str]) -> tuple[list[str], int, int]
     return failures, len(pages), image_count
 
 
-# --- browser ---------------------------------------------------------------------------
-
-HARNESS = """<!doctype html>
-<html><head><meta charset="utf-8"><title>pending</title></head>
-<body><pre id="verdict">pending</pre>
-<iframe id="page" style="width:1280px;height:2000px;border:0"></iframe>
-<script>
-const target = new URLSearchParams(location.search).get("page");
-const verdict = document.getElementById("verdict");
-function report(result) {
-  verdict.textContent = JSON.stringify(result);
-  document.title = result.ok ? "ok" : "failed";
-}
-function checkImage(img) {
-  // Lazy images load only when scrolled to; ask for all of them now.
-  img.loading = "eager";
-  const src = img.currentSrc || img.src;
-  const done = () => ({src, ok: img.complete && img.naturalWidth > 0});
-  if (img.complete && img.naturalWidth > 0) return Promise.resolve(done());
-  return img.decode().then(done, () => ({src, ok: false}));
-}
-const frame = document.getElementById("page");
-frame.addEventListener("load", async () => {
-  try {
-    const doc = frame.contentDocument;
-    if (!doc || !doc.body) { report({ok: false, error: "page did not load"}); return; }
-    const images = Array.from(doc.images);
-    const timeout = new Promise(resolve => setTimeout(() => resolve("timeout"), 20000));
-    const results = await Promise.race([Promise.all(images.map(checkImage)), timeout]);
-    if (results === "timeout") {
-      const slow = images.filter(img => !(img.complete && img.naturalWidth > 0));
-      report({ok: false, error: "images still loading after 20 s",
-              failed: slow.map(img => img.currentSrc || img.src)});
-      return;
-    }
-    const failed = results.filter(r => !r.ok).map(r => r.src);
-    report({ok: failed.length === 0 && doc.title !== "", title: doc.title,
-            images: results.length, failed});
-  } catch (error) {
-    report({ok: false, error: String(error)});
-  }
-});
-frame.src = target;
-</script></body></html>
-"""
-
-
-def find_chromium() -> str | None:
-    for name in CHROMIUM_NAMES:
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serve(folder: Path):
-    """Serve ``folder`` over http://127.0.0.1:<free port>/ while the block runs."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-         "--directory", str(folder)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"{base}/harness.html", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("the local web server did not start")
-        yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-
-
-def run_chromium(chromium: str, args: list[str], timeout: int = 120) -> subprocess.CompletedProcess:
-    with tempfile.TemporaryDirectory(prefix="check-site-chromium-") as profile:
-        return subprocess.run(
-            [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
-            capture_output=True, text=True, timeout=timeout,
-        )
-
-
-def browser_checks(root: Path, pages: list[str], screenshots: Path, chromium: str) -> list[str]:
-    failures = []
-    screenshots.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="check-site-serve-") as served:
-        served = Path(served)
-        (served / "harness.html").write_text(HARNESS, encoding="utf-8")
-        (served / "site").symlink_to(root.resolve(), target_is_directory=True)
-        with serve(served) as base:
-            for page in pages:
-                url = f"{base}/site/{page}"
-                try:
-                    dumped = run_chromium(chromium, [
-                        "--virtual-time-budget=30000", "--window-size=1400,2200",
-                        "--dump-dom", f"{base}/harness.html?page=/site/{page}",
-                    ])
-                except subprocess.TimeoutExpired:
-                    failures.append(f"browser: {page}: Chromium did not finish in time")
-                    continue
-                match = re.search(r'<pre id="verdict">(.*?)</pre>', dumped.stdout, re.S)
-                verdict = None
-                if match:
-                    with contextlib.suppress(ValueError):
-                        verdict = json.loads(html.unescape(match.group(1)))
-                if not isinstance(verdict, dict):
-                    detail = (dumped.stderr.strip().splitlines() or ["no output"])[-1]
-                    failures.append(f"browser: {page}: no verdict from the harness ({detail})")
-                elif not verdict.get("ok"):
-                    failures.append(f"browser: {page}: {json.dumps(verdict)}")
-                else:
-                    print(f"browser: {page}: {verdict['images']} images loaded "
-                          f"(title {verdict['title']!r})")
-
-                shot = screenshots / (page.replace("/", "_").removesuffix(".html") + ".png")
-                try:
-                    run_chromium(chromium, [
-                        "--virtual-time-budget=15000", "--window-size=1280,2000",
-                        "--run-all-compositor-stages-before-draw",
-                        f"--screenshot={shot}", url,
-                    ])
-                except subprocess.TimeoutExpired:
-                    pass
-                if shot.is_file() and shot.stat().st_size > 0:
-                    print(f"screenshot: {shot}")
-                else:
-                    failures.append(f"browser: {page}: no screenshot was taken")
-    return failures
-
-
 def main(argv=None) -> int:
     here = Path(__file__).resolve().parent
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("html", type=Path, help="the built site, e.g. docs/_build/quick/html")
     parser.add_argument("--examples", type=Path, default=here.parent / "docs" / "examples",
                         help="the gallery's sources (default: docs/examples)")
-    parser.add_argument("--screenshots", type=Path, default=None,
-                        help="where screenshots go (default: <html>/../screenshots)")
-    parser.add_argument("--no-browser", action="store_true", help="static checks only")
-    parser.add_argument("--pages", nargs="*", default=None,
-                        help="pages to open in the browser (default: index.html and the "
-                             "first gallery page)")
+    parser.add_argument("--no-browser", action="store_true",
+                        help="accepted for older callers: this script runs no browser "
+                             "(the browser checks are the tests in tests/browser)")
     options = parser.parse_args(argv)
 
     root = options.html.resolve()
@@ -347,17 +194,6 @@ def main(argv=None) -> int:
     examples = sorted(path.stem for path in options.examples.glob("plot_*.py"))
     failures, page_count, image_count = static_checks(root, examples)
     print(f"static: {page_count} pages, {image_count} images, {len(examples)} examples checked")
-
-    if not options.no_browser:
-        chromium = find_chromium()
-        if chromium is None:
-            failures.append("browser: no Chromium found (apt-get install chromium)")
-        else:
-            pages = options.pages
-            if pages is None:
-                pages = ["index.html"] + [f"auto_examples/{stem}.html" for stem in examples[:1]]
-            screenshots = options.screenshots or root.parent / "screenshots"
-            failures += browser_checks(root, pages, screenshots, chromium)
 
     for failure in failures:
         print(f"FAIL {failure}")

@@ -23,6 +23,17 @@ def _positive_int(text):
     return value
 
 
+def _seed(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(
+            f"--seed must be an integer from 0 to {2**32 - 1}, got {text!r}")
+    return value
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog="python -m cnnlesson",
@@ -37,8 +48,10 @@ def _parser():
     train.add_argument("--epochs", type=_positive_int, default=25)
     train.add_argument("--batch-size", type=_positive_int, default=32)
     train.add_argument("--subset", type=_positive_int, default=None,
-                       help="use only the first N images of each split")
-    train.add_argument("--seed", type=int, default=0)
+                       help="use only the first N images of each split (at most the "
+                       "50,000 training images)")
+    train.add_argument("--seed", type=_seed, default=0,
+                       help="fixes initial weights, dropout and shuffling (0 to 2**32 - 1)")
     train.add_argument("--model", choices=sorted(MODELS), default="lesson",
                        help="which network: the tutorial's (lesson) or the design page's "
                        "final design (design)")
@@ -57,13 +70,23 @@ def main(argv=None):
     SystemExit: 2
     """
     arguments = _parser().parse_args(argv)
+    try:
+        return _train(arguments)
+    except KeyboardInterrupt:
+        # An entry is only ever renamed in complete, so an interrupted run leaves none.
+        print("interrupted; nothing was cached", file=sys.stderr)
+        return 130
+
+
+def _train(arguments):
+    from cnnlesson.cache import CacheNotWritableError
     from cnnlesson.data import DatasetError
 
     try:
         result = MODELS[arguments.model](epochs=arguments.epochs, batch_size=arguments.batch_size,
                                          subset=arguments.subset, seed=arguments.seed,
                                          cache=not arguments.no_cache, verbose=1)
-    except (DatasetError, ValueError) as error:
+    except (DatasetError, CacheNotWritableError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     summary = result.summary()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 from pathlib import Path
 
 import numpy as np
@@ -32,50 +31,6 @@ IMAGES_PER_BATCH = 10_000
 
 class DatasetError(RuntimeError):
     """CIFAR-10 could not be loaded; the message says which file and what to do."""
-
-
-# Only what a CIFAR-10 batch pickle needs to rebuild: numpy arrays and bytes.
-_ALLOWED_GLOBALS = {
-    ("numpy.core.multiarray", "_reconstruct"),
-    ("numpy._core.multiarray", "_reconstruct"),
-    ("numpy", "ndarray"),
-    ("numpy", "dtype"),
-    ("_codecs", "encode"),
-}
-
-
-class _ArraysOnlyUnpickler(pickle.Unpickler):
-    def find_class(self, module, name):
-        if (module, name) in _ALLOWED_GLOBALS:
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
-
-
-def _read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Read one batch file as (images NHWC uint8, labels uint8 of shape (N, 1))."""
-    if not path.is_file():
-        raise DatasetError(
-            f"CIFAR-10 batch file {path} is missing. The folder named by "
-            f"{CIFAR10_DIR_VARIABLE} must hold all of {', '.join(TRAIN_BATCHES)} "
-            f"and {TEST_BATCH}; write it again from a complete copy."
-        )
-    try:
-        with path.open("rb") as handle:
-            record = _ArraysOnlyUnpickler(handle, encoding="bytes").load()
-        data = np.asarray(record[b"data"], dtype=np.uint8)
-        labels = np.asarray(record[b"labels"], dtype=np.uint8)
-        images = data.reshape(len(data), 3, 32, 32).transpose(0, 2, 3, 1)
-    except Exception as error:  # any failure here means the file is not a valid batch
-        raise DatasetError(
-            f"CIFAR-10 batch file {path} is truncated or corrupt ({error}). "
-            "Replace it with an intact copy."
-        ) from error
-    if len(images) != len(labels):
-        raise DatasetError(
-            f"CIFAR-10 batch file {path} is corrupt: {len(images)} images but "
-            f"{len(labels)} labels."
-        )
-    return np.ascontiguousarray(images), labels.reshape(-1, 1)
 
 
 def local_cifar10_dir() -> Path | None:
@@ -121,7 +76,9 @@ def cifar10_source() -> str:
     Returns
     -------
     str
-        ``"local copy at ..."`` when ``CNNLESSON_CIFAR10_DIR`` is set, else
+        ``"a local copy (cifar-10-batches-py/, from CNNLESSON_CIFAR10_DIR)"`` when
+        the variable is set (the folder's own name only: pages print this, and a
+        full path would show the folders of the machine that built them), else
         ``"official download (keras.datasets.cifar10)"``.
 
     Examples
@@ -134,12 +91,14 @@ def cifar10_source() -> str:
     folder = local_cifar10_dir()
     if folder is None:
         return "official download (keras.datasets.cifar10)"
-    return f"local copy at {folder} ({CIFAR10_DIR_VARIABLE})"
+    return f"a local copy ({folder.name}/, from {CIFAR10_DIR_VARIABLE})"
 
 
 def _load_local(folder: Path):
-    train = [_read_batch(folder / name) for name in TRAIN_BATCHES]
-    x_test, y_test = _read_batch(folder / TEST_BATCH)
+    from cnnlesson._batch_files import read_batch
+
+    train = [read_batch(folder / name) for name in TRAIN_BATCHES]
+    x_test, y_test = read_batch(folder / TEST_BATCH)
     x_train = np.concatenate([images for images, _ in train])
     y_train = np.concatenate([labels for _, labels in train])
     return (x_train, y_train), (x_test, y_test)
@@ -178,10 +137,11 @@ def load_cifar10(subset: int | None = None):
     Raises
     ------
     DatasetError
-        When the data cannot be downloaded or the local copy is incomplete or
-        corrupt; the message names the file and the fix.
+        When the data cannot be downloaded or read, or is not CIFAR-10 as it should be
+        (pixel type and range, shapes, counts, labels 0-9); the message names the file,
+        what is wrong, and the fix.
     ValueError
-        When ``subset`` is not a positive integer.
+        When ``subset`` is not a positive integer, or is more than the training images.
 
     Examples
     --------
@@ -204,6 +164,14 @@ def load_cifar10(subset: int | None = None):
     (x_train, y_train), (x_test, y_test) = (
         _load_official() if folder is None else _load_local(folder)
     )
+    from cnnlesson._batch_files import check_split
+
+    source = "download" if folder is None else f"copy at {folder}"
+    check_split(x_train, y_train, len(TRAIN_BATCHES) * IMAGES_PER_BATCH, f"{source} (training)")
+    check_split(x_test, y_test, IMAGES_PER_BATCH, f"{source} (test)")
+    if subset is not None and subset > len(x_train):
+        raise ValueError(f"subset={subset:,} is more than the {len(x_train):,} training images; "
+                         "leave it out to use them all")
     if subset is not None:
         x_train, y_train = x_train[:subset], y_train[:subset]
         x_test, y_test = x_test[:subset], y_test[:subset]

@@ -3,8 +3,8 @@
 - :func:`layer_costs` and :func:`last_conv_receptive_field` describe a network before
   training: parameters and forward FLOPs per layer (by the formulas of
   :mod:`cnnlesson.analysis`), and how much of the image its last convolution sees.
-- :func:`accuracy_standard_error` and :func:`compare_accuracies` say whether a
-  difference in test accuracy is larger than the noise of a finite test set.
+- :func:`accuracy_change` says whether the difference between two rows of a table is
+  larger than the noise of a finite test set (with :mod:`cnnlesson.compare`).
 - :func:`steady_epoch_seconds` and :func:`equal_time_epochs` turn measured epoch times
   into a number of epochs that fits a time budget.
 """
@@ -90,47 +90,38 @@ def last_conv_receptive_field(model):
     return receptive_field(model.layers[:last + 1]).size
 
 
-def accuracy_standard_error(accuracy, n):
-    """Binomial standard error of an accuracy measured on ``n`` images: √(p(1 − p)/n).
-
-    Examples
-    --------
-    >>> round(accuracy_standard_error(0.7, 10_000), 4)
-    0.0046
-    """
-    if not 0.0 <= accuracy <= 1.0:
-        raise ValueError(f"accuracy must lie in [0, 1], got {accuracy!r}")
-    return math.sqrt(accuracy * (1.0 - accuracy) / positive_int(n, "n"))
-
-
-class AccuracyDifference(NamedTuple):
-    """The change in test accuracy from one network to another, and its noise."""
+class AccuracyChange(NamedTuple):
+    """The change in test accuracy from one network to the next, and its noise."""
 
     difference: float
     """``after - before``."""
     standard_error: float
-    """√(se_before² + se_after²)."""
+    """√(se_before² + se_after²), each from :func:`cnnlesson.compare.standard_error`."""
     conclusive: bool
-    """True when the difference exceeds two standard errors."""
+    """True when the difference exceeds two standard errors (and the schedule decides)."""
 
 
-def compare_accuracies(before, after, n):
-    """Is ``after`` better or worse than ``before``, beyond the noise of ``n`` test images?
+def accuracy_change(before, after, n_test, *, decisive=True):
+    """Is ``after`` better or worse than ``before``, beyond the noise of ``n_test`` images?
 
-    Two standard errors of the difference is the usual yardstick (about 95% of the
-    differences that chance alone would give are smaller); a difference within it is
-    inconclusive.
+    The pairwise form of :func:`cnnlesson.compare.compare_accuracies`, for a table whose
+    every row changes the row above it: a difference within two standard errors, or
+    from a schedule too short to decide (``decisive=False``), is inconclusive.
 
     Examples
     --------
-    >>> compare_accuracies(0.60, 0.65, 10_000).conclusive
+    >>> accuracy_change(0.60, 0.65, 10_000).conclusive
     True
-    >>> compare_accuracies(0.60, 0.61, 1_000).conclusive
+    >>> accuracy_change(0.60, 0.61, 1_000).conclusive
+    False
+    >>> accuracy_change(0.60, 0.65, 10_000, decisive=False).conclusive
     False
     """
-    se = math.hypot(accuracy_standard_error(before, n), accuracy_standard_error(after, n))
+    from cnnlesson.compare import standard_error
+
+    se = math.hypot(standard_error(before, n_test), standard_error(after, n_test))
     difference = after - before
-    return AccuracyDifference(difference, se, abs(difference) > 2 * se)
+    return AccuracyChange(difference, se, bool(decisive) and abs(difference) > 2 * se)
 
 
 def steady_epoch_seconds(history):

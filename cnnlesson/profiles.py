@@ -2,16 +2,21 @@
 
 The *full* profile is the lesson's own recipe on all of CIFAR-10; the *quick*
 profile trains briefly on a small subset, so that the site can be checked in
-minutes.  Pages ask :func:`current_profile` which schedule to use, so that a
+minutes.  Pages ask :func:`~cnnlesson.current_profile` which schedule to use, so that a
 downloaded example run on its own gets the full lesson.
 """
 
 from __future__ import annotations
 
+import json
 import os
+from importlib import resources
 from typing import NamedTuple
 
 PROFILE_VARIABLE = "CNNLESSON_PROFILE"
+#: Running time of each gallery example per profile, measured by the docs builds
+#: (``docs/_ext/gallery_support.py`` writes it; never edited by hand).
+EXAMPLE_TIMES_FILE = "example_times.json"
 
 
 class Profile(NamedTuple):
@@ -90,3 +95,79 @@ def current_profile() -> Profile:
             f"{PROFILE_VARIABLE}={name!r} is not a build profile; use one of {sorted(PROFILES)}"
         )
     return PROFILES[name]
+
+
+def _images(subset) -> str:
+    return "all 50,000 images" if subset is None else f"{subset:,} images"
+
+
+def rough_duration(seconds: float) -> str:
+    """A running time in words, as rough as a measurement on another machine deserves.
+
+    Examples
+    --------
+    >>> rough_duration(20), rough_duration(95), rough_duration(1020), rough_duration(7300)
+    ('under a minute', 'about 2 min', 'about 17 min', 'about 2.0 h')
+    """
+    if seconds < 60:
+        return "under a minute"
+    if seconds < 90 * 60:
+        return f"about {round(seconds / 60)} min"
+    return f"about {seconds / 3600:.1f} h"
+
+
+def example_times() -> dict:
+    """{profile name: {example name: seconds}} as the site's builds measured them.
+
+    The time of an example is its own running time plus the training it loaded
+    from the cache of trained models: what a first run with an empty cache takes.
+
+    Examples
+    --------
+    >>> sorted(example_times()) == sorted(set(example_times()) & set(PROFILES))
+    True
+    """
+    try:
+        text = resources.files("cnnlesson").joinpath(EXAMPLE_TIMES_FILE).read_text("utf-8")
+    except (FileNotFoundError, OSError):
+        return {}
+    return {name: times for name, times in json.loads(text).get("seconds", {}).items()
+            if name in PROFILES}
+
+
+def announce(example: str) -> Profile:
+    """Print which profile this run uses and how long it should take; return the profile.
+
+    Every gallery example calls this first, so that a downloaded script says what
+    it is about to do before it trains anything.
+
+    Parameters
+    ----------
+    example : str
+        The example's name, e.g. ``"plot_first_layer_kernels"``.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["CNNLESSON_PROFILE"] = "quick"
+    >>> announce("plot_first_layer_kernels").name  # doctest: +ELLIPSIS
+    Profile: quick (...)...
+    'quick'
+    >>> del os.environ["CNNLESSON_PROFILE"]
+    """
+    profile = current_profile()
+    lesson = profile.lesson
+    other = "quick" if profile.name == "full" else "full"
+    print(f"Profile: {profile.name} (the lesson's network: {lesson['epochs']} epochs on "
+          f"{_images(lesson['subset'])}); set {PROFILE_VARIABLE}={other} for the "
+          f"{other} profile.")
+    times = example_times()
+    measured = {name: times.get(name, {}).get(example) for name in PROFILES}
+    if measured[profile.name] is not None:
+        print(f"Expected time: {rough_duration(measured[profile.name])} on the machine that "
+              f"built the site, less when the training cache holds its models already.")
+    else:
+        print("Expected time: not measured yet for this profile.")
+    if measured[other] is not None:
+        print(f"(The {other} profile took {rough_duration(measured[other])}.)")
+    return profile

@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import shutil
 import sys
 import time
-import warnings
 
 import numpy as np
 
@@ -127,6 +125,9 @@ def train_model(build, *, epochs=25, batch_size=32, subset=None, seed=0, cache=T
         ``build`` that does not return a compiled Keras model.
     cnnlesson.DatasetError
         When CIFAR-10 cannot be loaded.
+    cnnlesson.cache.CacheNotWritableError
+        With ``cache=True``, when the cache folder cannot be written (checked before
+        training).
 
     Examples
     --------
@@ -192,6 +193,9 @@ def train_lesson_model(
         For a non-positive schedule or a subset smaller than one batch.
     cnnlesson.DatasetError
         When CIFAR-10 cannot be loaded.
+    cnnlesson.cache.CacheNotWritableError
+        With ``cache=True``, when the cache folder cannot be written (checked before
+        training).
 
     Examples
     --------
@@ -238,45 +242,37 @@ def _train(build, variant, *, epochs, batch_size, subset, seed, cache, verbose, 
                            TRAINING_CODE_VERSION)
     entry = _cache.cache_dir() / key
 
-    if cache and entry.exists():
-        try:
-            stored = _cache.load_entry(entry, model)
-            return TrainingResult(model=model, from_cache=True, cache_key=key,
-                                  data_source=data_source, **_stored_numbers(stored))
-        except Exception as error:  # any unreadable entry is rebuilt, never fatal
-            warnings.warn(
-                f"training cache entry {entry} is unusable ({error}); removing it and "
-                "training again", _cache.CacheWarning, stacklevel=3,
-            )
-            shutil.rmtree(entry, ignore_errors=True)
-            model = _build(build, seed)
+    def fit_and_evaluate(model):
+        if verbose:
+            # On stderr, so that it reaches the terminal also when a docs build captures stdout.
+            print(f"cnnlesson: training {label or model.name}: {epochs} epochs of "
+                  f"{len(x_train):,} images, batch {batch_size} "
+                  f"(not in the cache {entry.parent} yet)", file=sys.stderr, flush=True)
+        train_images, test_images = image_datasets(x_train, y_train, x_test, y_test,
+                                                   batch_size=batch_size, seed=seed)
+        clock, epoch_seconds = _epoch_clock(epochs, verbose)
+        start = time.perf_counter()
+        # shuffle=False: the dataset reshuffles itself every epoch.
+        fitted = model.fit(train_images, epochs=epochs, validation_data=test_images,
+                           shuffle=False, callbacks=[clock], verbose=1 if verbose == 1 else 0)
+        train_seconds = time.perf_counter() - start
+        test_loss, test_accuracy = model.evaluate(test_images, verbose=0)[:2]
+        return {
+            "history": {**_history(fitted.history), "epoch_seconds": epoch_seconds},
+            "test_accuracy": float(test_accuracy),
+            "test_loss": float(test_loss),
+            "train_seconds": train_seconds,
+            "images_per_second": epochs * len(x_train) / sum(epoch_seconds),
+            "recipe": recipe,
+            "versions": _cache.library_versions(),
+        }
 
-    if verbose:
-        # On stderr, so that it reaches the terminal also when a docs build captures stdout.
-        print(f"cnnlesson: training {label or model.name}: {epochs} epochs of "
-              f"{len(x_train):,} images, batch {batch_size} "
-              f"(not in the cache {entry.parent} yet)", file=sys.stderr, flush=True)
-    train_images, test_images = image_datasets(x_train, y_train, x_test, y_test,
-                                               batch_size=batch_size, seed=seed)
-    clock, epoch_seconds = _epoch_clock(epochs, verbose)
-    start = time.perf_counter()
-    # shuffle=False: the dataset reshuffles itself every epoch.
-    fitted = model.fit(train_images, epochs=epochs, validation_data=test_images, shuffle=False,
-                       callbacks=[clock], verbose=1 if verbose == 1 else 0)
-    train_seconds = time.perf_counter() - start
-    test_loss, test_accuracy = model.evaluate(test_images, verbose=0)[:2]
-    stored = {
-        "history": {**_history(fitted.history), "epoch_seconds": epoch_seconds},
-        "test_accuracy": float(test_accuracy),
-        "test_loss": float(test_loss),
-        "train_seconds": train_seconds,
-        "images_per_second": epochs * len(x_train) / sum(epoch_seconds),
-        "recipe": recipe,
-        "versions": _cache.library_versions(),
-    }
-    if cache:
-        _cache.store_entry(entry, model, stored)
-    return TrainingResult(model=model, from_cache=False, cache_key=key,
+    # Loads a verified entry, or checks the cache is writable, trains under the entry's
+    # lock and stores the result (a failed store only warns).
+    model, stored, from_cache = _cache.load_or_train(
+        entry, model, fit_and_evaluate, recipe=recipe, rebuild=lambda: _build(build, seed),
+        cache=cache)
+    return TrainingResult(model=model, from_cache=from_cache, cache_key=key,
                           data_source=data_source, **_stored_numbers(stored))
 
 

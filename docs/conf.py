@@ -12,7 +12,6 @@ sphinx-gallery executes ``examples/plot_*.py`` and nothing else.  The
 import importlib
 import logging
 import os
-import pkgutil
 import shutil
 import sys
 from pathlib import Path
@@ -24,10 +23,15 @@ from pybtex.style.sorting.author_year_title import SortingStyle as AuthorYearTit
 
 import cnnlesson
 
-# Local helpers for sphinx-gallery (scraper, example order), named by string below.
+# Local extensions and helpers for sphinx-gallery (scraper, example order), named by
+# string below, and the explorer page's assets (explorer_assets).
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
+from gallery_support import ExamplesUsing  # noqa: E402
 
 DOCS = Path(__file__).parent
+
+import course_pack as _course_pack  # noqa: E402  (docs/_ext, on the path just above)
+import figure_files as _figure_files  # noqa: E402
 
 
 def _not_a_retrace_warning(record):
@@ -41,6 +45,14 @@ logging.getLogger("tensorflow").addFilter(_not_a_retrace_warning)
 
 PROFILE = cnnlesson.current_profile()
 NO_EXEC = os.environ.get("CNNLESSON_NO_EXEC") == "1"
+cnnlesson_profile_name = PROFILE.name
+
+# The site's public address, when it has one (nox -s docs -- --baseurl=URL sets it): the
+# Cite page cites it and the notebooks' first cell installs the wheel from it.  Without
+# it, nothing on the site claims an address.
+html_baseurl = os.environ.get("CNNLESSON_BASEURL", "").strip()
+if html_baseurl and not html_baseurl.endswith("/"):
+    html_baseurl += "/"
 
 project = "cnnlesson"
 author = "The cnnlesson authors"
@@ -57,9 +69,25 @@ extensions = [
     "sphinx.ext.viewcode",
     "sphinx_copybutton",
     "sphinxcontrib.bibtex",
+    # MathJax from the site itself, not a CDN (docs/_ext/offline_math.py).
+    "offline_math",
+    # The wheel and the course pack, offered on the site (docs/_ext/course_pack.py).
+    "course_pack",
+    # Each figure of the lesson pages as SVG and PNG, with its licence line.
+    "figure_files",
+    # Each example's page, script and notebook say how long it takes, per profile.
+    "gallery_support",
+    # The explorer page's scripts, styles and exported model (docs/_ext/explorer_assets.py).
+    "explorer_assets",
+    # Names for the theme's sidebar toggles, which screen readers otherwise announce blank.
+    "sidebar_labels",
+    "sphinx_exercise",
+    "sphinx_togglebutton",
 ]
 
 templates_path = ["_templates"]
+# Figures, tables and code listings are numbered, so a slide or a note can name them.
+numfig = True
 
 exclude_patterns = [
     "_build", "jupyter_execute", "**.ipynb_checkpoints",
@@ -84,12 +112,21 @@ nb_output_stderr = "remove"
 nb_merge_streams = True
 # Markdown that code cells display is parsed as MyST, so tables and roles work in it.
 nb_render_markdown_format = "myst"
+# The kernels draw each figure as PNG and SVG; pages show the PNG, and figure_files offers
+# both for download.
+_figure_files.kernel_profile(DOCS / "_build" / "ipython")
+nb_mime_priority_overrides = [("html", "image/svg+xml", None)]
 if NO_EXEC:
     # Without execution there are no outputs to glue into the text and no kernel to name
     # the code cells' language; both are expected when editing prose.
     suppress_warnings = ["mystnb.glue", "myst-nb.lexer"]
 myst_enable_extensions = ["colon_fence", "dollarmath", "amsmath", "substitution", "attrs_inline"]
 myst_heading_anchors = 3
+
+# The explorer page exports the trained network here; explorer_assets copies it into the
+# built site.  Per profile, next to that profile's notebook cache.
+explorer_data_dir = "" if NO_EXEC else str(DOCS / "_build" / PROFILE.name / "explorer-data")
+os.environ["CNNLESSON_EXPLORER_DATA"] = explorer_data_dir
 
 # Gallery: sphinx-gallery runs docs/examples/plot_*.py and only those.  Results are per
 # profile, so switching profiles regenerates.
@@ -108,7 +145,8 @@ sphinx_gallery_conf = {
     "within_subsection_order": "gallery_support.LessonOrder",
     "matplotlib_animations": False,
     "image_scrapers": ("gallery_support.scrape_with_alt_text",),
-    "reset_modules": ("matplotlib", "gallery_support.release_keras"),
+    "reset_modules": ("matplotlib", "gallery_support.release_keras",
+                      "gallery_support.time_examples"),
     # After the last example too, so the notebook kernels start beside a lean build.
     "reset_modules_order": "both",
     "capture_repr": ("_repr_html_", "__repr__"),
@@ -118,6 +156,13 @@ sphinx_gallery_conf = {
     # "How this site was built" page tabulates the same times from the .cost.json
     # files, and every example page ends with its own running time.
     "write_computation_times": False,
+    # "Examples using ..." on the API pages: sphinx-gallery records which cnnlesson objects
+    # each example uses, under the shortest public name (cnnlesson.train_lesson_model,
+    # cnnlesson.analysis.receptive_field), and the module template shows them per object.
+    "backreferences_dir": "api/generated/backreferences",
+    "doc_module": ("cnnlesson",),
+    # Every downloaded notebook starts by installing cnnlesson where it is missing.
+    "first_notebook_cell": _course_pack.install_cell(cnnlesson.__version__, html_baseurl),
 }
 
 # API reference: one page per module, generated from the docstrings.
@@ -131,20 +176,17 @@ autosummary_imported_members = False
 autosummary_ignore_module_all = False
 
 
-def _api_packages():
-    """{package: [public submodules]} for the subpackages of cnnlesson."""
-    packages = {}
-    for info in pkgutil.iter_modules(cnnlesson.__path__, "cnnlesson."):
-        if info.ispkg:
-            package = importlib.import_module(info.name)
-            packages[info.name] = [
-                sub.name for sub in pkgutil.iter_modules(package.__path__, info.name + ".")
-                if not sub.name.rsplit(".", 1)[1].startswith("_")
-            ]
-    return packages
-
-
-autosummary_context = {"cnnlesson_packages": _api_packages()}
+# The package's top level gathers the names most pages use; they are documented there, on
+# the page of ``cnnlesson``, and each module's page leaves them out, so every object has one
+# entry under one public name (the name sphinx-gallery's "Examples using" also uses).
+autosummary_context = {
+    "cnnlesson_toplevel": [name for name in cnnlesson.__all__ if callable(
+        getattr(cnnlesson, name))],
+    # sphinx-gallery writes its backreferences before autosummary writes the API pages (it
+    # comes first in ``extensions``), so "Examples using x" appears where x has examples.
+    "cnnlesson_examples": ExamplesUsing(
+        DOCS / sphinx_gallery_conf["backreferences_dir"] / "backreferences_all.json"),
+}
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False
 # "Attributes" sections become fields of their class, not separate entries that would
@@ -213,7 +255,9 @@ if QUICK_NOTE:
     html_theme_options["announcement"] = "Quick build. " + QUICK_NOTE.replace(
         "nox -s docs", "<code>nox -s docs</code>")
 
-html_context = {"cnnlesson_profile": PROFILE.name}
+# default_mode: the theme follows the reader's light or dark setting; without it, the
+# theme's script logs an error on every first visit ("invalid theme mode").
+html_context = {"cnnlesson_profile": PROFILE.name, "default_mode": "auto"}
 
 
 def _add_body_banner(app, doctree, docname):
@@ -233,60 +277,6 @@ def _add_body_banner(app, doctree, docname):
     title_index = next((i for i, child in enumerate(first.children)
                         if isinstance(child, nodes.title)), -1)
     first.insert(title_index + 1, banner)
-
-
-# The package re-exports names: cnnlesson.feature_maps is cnnlesson.extract.feature_maps,
-# cnnlesson.analysis gathers its submodules' functions.  Docstrings refer to an object by
-# any of its names, but the API pages document it under one.  A reference that Sphinx
-# cannot resolve is looked up as a Python object and sent to the name it is documented
-# under.
-def _import_dotted(name):
-    parts = name.split(".")
-    for split in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:split]))
-        except ImportError:
-            continue
-        try:
-            for attribute in parts[split:]:
-                obj = getattr(obj, attribute)
-        except AttributeError:
-            return None
-        return obj
-    return None
-
-
-def _documented_names(env):
-    """{id(object): documented name} for every cnnlesson object of the API pages."""
-    cache = getattr(env, "_cnnlesson_documented", None)
-    objects = env.get_domain("py").objects
-    if cache is None or cache[0] != len(objects):
-        names = {}
-        for name, entry in objects.items():
-            if name.startswith("cnnlesson.") and not getattr(entry, "aliased", False):
-                obj = _import_dotted(name)
-                if obj is not None:
-                    names.setdefault(id(obj), name)
-        cache = env._cnnlesson_documented = (len(objects), names)
-    return cache[1]
-
-
-def _resolve_aliases(app, env, node, contnode):
-    if node.get("refdomain") != "py":
-        return None
-    target = node.get("reftarget", "").lstrip("~.")
-    module = node.get("py:module") or ""
-    for candidate in (target, f"{module}.{target}" if module else None):
-        if not candidate or not candidate.startswith("cnnlesson"):
-            continue
-        obj = _import_dotted(candidate)
-        if obj is None:
-            continue
-        documented = _documented_names(env).get(id(obj))
-        if documented and documented != target:
-            return env.get_domain("py").resolve_xref(
-                env, node["refdoc"], app.builder, node["reftype"], documented, node, contnode)
-    return None
 
 
 def _skip_namedtuple_fields(app, what, name, obj, skip, options):
@@ -313,12 +303,11 @@ def _write_profile_stamp(app, exception):
 
 def setup(app):
     # Fail early, with a clear message, if a module the API page lists cannot be imported.
-    for module in ("data", "model", "extract", "analysis", "train", "cache", "optimizers",
-                   "report", "plotting", "profiles"):
+    for module in ("data", "model", "extract", "export", "analysis", "train", "cache",
+                   "optimizers", "report", "plotting", "profiles"):
         importlib.import_module(f"cnnlesson.{module}")
     app.connect("doctree-read", lambda app, doctree: _add_body_banner(
         app, doctree, app.env.docname))
-    app.connect("missing-reference", _resolve_aliases)
     app.connect("autodoc-skip-member", _skip_namedtuple_fields)
     app.connect("env-get-outdated", _always_reread)
     app.connect("build-finished", _write_profile_stamp)

@@ -5,11 +5,32 @@ import os
 os.environ.setdefault("MPLBACKEND", "Agg")  # tests draw figures without a display
 import pickle
 import socket
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from cnnlesson.data import CIFAR10_DIR_VARIABLE, TEST_BATCH, TRAIN_BATCHES
+
+BROWSER_TESTS = Path(__file__).parent / "browser"
+
+
+def pytest_addoption(parser):
+    # Registered here, not in tests/browser/conftest.py, so that the option is known
+    # however pytest is started (pytest --site-dir ... from the repository root too).
+    parser.addoption("--site-dir", action="store", default=None, metavar="PATH",
+                     help="a built site (docs/_build/quick/html): run the browser tests "
+                          "of tests/browser against it")
+
+
+def pytest_ignore_collect(collection_path, config):
+    """The browser tests need a built site: without --site-dir they are not collected
+    at all (neither run nor reported as skipped)."""
+    if config.getoption("--site-dir") is None and (
+            collection_path == BROWSER_TESTS or BROWSER_TESTS in collection_path.parents):
+        return True
+    return None
+
 
 # The real copy, if CI or the developer provides one, captured before any test
 # changes the environment.
@@ -45,6 +66,8 @@ def tiny_cifar10(tmp_path, monkeypatch):
         write_batch(folder / name, images, labels)
         batches[name] = (images, labels)
     monkeypatch.setenv(CIFAR10_DIR_VARIABLE, str(folder.parent))
+    # The loader checks that every batch holds exactly this many images.
+    monkeypatch.setattr("cnnlesson.data.IMAGES_PER_BATCH", TINY_IMAGES_PER_BATCH)
     return folder, batches
 
 

@@ -421,3 +421,72 @@ K33 = np.ones((3, 3, 3, 2))
 def test_analysis_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_receptive_field_refuses_a_branching_model():
+    import keras
+
+    resnet = keras.applications.ResNet50(weights=None, include_top=False)
+    with pytest.raises(ValueError, match="single chain.*branches at layer 'pool1_pool'"):
+        receptive_field(resnet)
+
+
+def test_receptive_field_refuses_a_merge():
+    import keras
+
+    inputs = keras.Input((16, 16, 3))
+    a = keras.layers.Conv2D(2, 3, padding="same", name="a")(inputs)
+    b = keras.layers.Conv2D(2, 5, padding="same", name="b")(inputs)
+    merged = keras.layers.Concatenate(name="join")([a, b])
+    with pytest.raises(ValueError, match="single chain"):
+        receptive_field(keras.Model(inputs, merged))
+    with pytest.raises(ValueError, match="merges branches at layer 'join'"):
+        receptive_field([keras.Model(inputs, merged)])
+
+
+def test_receptive_field_follows_a_nested_sequential():
+    import keras
+
+    inner = keras.Sequential([keras.layers.Conv2D(2, 3)], name="inner")
+    outer = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(2, 3), inner])
+    assert receptive_field(outer) == (5, 1)
+
+
+@pytest.mark.parametrize("pooling", ["GlobalAveragePooling2D", "GlobalMaxPooling2D"])
+def test_global_pooling_makes_the_field_the_whole_input(pooling):
+    import keras
+
+    model = keras.Sequential([keras.Input((24, 20, 3)), keras.layers.Conv2D(2, 3),
+                              getattr(keras.layers, pooling)(), keras.layers.Dense(4)])
+    assert receptive_field(model).size == 24
+    with pytest.raises(ValueError, match="whole input, whose size is unknown"):
+        receptive_field(model.layers)
+
+
+@pytest.mark.parametrize("make", [
+    lambda keras: keras.layers.UpSampling2D(name="odd"),
+    lambda keras: keras.layers.Conv2DTranspose(2, 3, strides=2, name="odd"),
+    lambda keras: keras.layers.Reshape((32, 96), name="odd"),
+])
+def test_receptive_field_refuses_layers_it_does_not_know(make):
+    import keras
+
+    model = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(3, 3,
+                                                                            padding="same"),
+                              make(keras)])
+    with pytest.raises(ValueError, match="does not know how layer 'odd'"):
+        receptive_field(model)
+
+
+def test_receptive_field_of_the_lesson_variants_is_unchanged():
+    from cnnlesson import build_lesson_model
+
+    assert receptive_field(build_lesson_model(compile=False)) == (6, 2)
+    assert receptive_field(build_lesson_model(conv_kernel_sizes=(3,), compile=False)) == (4, 2)
+    assert receptive_field(build_lesson_model(compile=False).layers[:3]).size == 5
+
+
+@pytest.mark.parametrize("shape", [(0, 3, 1, 1), (3, 0, 1, 1), (3, 3, 0, 1), (3, 3, 1, 0)])
+def test_compose_kernels_refuses_an_empty_kernel(shape):
+    with pytest.raises(ValueError, match="k1 must have at least one row, column and channel"):
+        compose_kernels(np.zeros(shape), np.zeros((3, 3, 1, 1)))

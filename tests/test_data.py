@@ -30,7 +30,8 @@ def test_local_copy_is_read_in_keras_shapes_and_order(tiny_cifar10):
     np.testing.assert_array_equal(x_train[-TINY_IMAGES_PER_BATCH:], batches["data_batch_5"][0])
     np.testing.assert_array_equal(x_test, batches["test_batch"][0])
     np.testing.assert_array_equal(y_test[:, 0], batches["test_batch"][1])
-    assert str(folder) in cifar10_source()
+    assert cifar10_source() == f"a local copy ({folder.name}/, from {CIFAR10_DIR_VARIABLE})"
+    assert str(folder.parent) not in cifar10_source()  # no build-machine path on the pages
 
 
 def test_variable_may_name_the_batches_folder_itself(tiny_cifar10, monkeypatch):
@@ -85,8 +86,115 @@ def test_batch_with_wrong_content_names_the_file(tiny_cifar10):
     folder, _ = tiny_cifar10
     with open(folder / "test_batch", "wb") as handle:
         pickle.dump({b"data": np.zeros((3, 100), np.uint8), b"labels": [0, 1, 2]}, handle)
-    with pytest.raises(DatasetError, match="test_batch is truncated or corrupt"):
+    with pytest.raises(DatasetError, match=r"test_batch is corrupt: its data has shape \(3, 100\)"):
         load_cifar10()
+
+
+def _write_raw(path, data, labels):
+    with open(path, "wb") as handle:
+        pickle.dump({b"data": data, b"labels": labels}, handle, protocol=2)
+
+
+def _rows(images):
+    return np.ascontiguousarray(images.transpose(0, 3, 1, 2).reshape(len(images), 3072))
+
+
+@pytest.mark.parametrize("make_data, message", [
+    (lambda rows: rows / 255.0, "pixels are float64, expected uint8"),
+    (lambda rows: rows.astype(np.int16) + 600, "pixels .int16. range from 600 to 855"),
+    (lambda rows: np.where(rows > 128, np.nan, rows / 1.0), "pixels .float64. contain NaN"),
+])
+def test_pixels_of_the_wrong_type_or_range_are_refused_not_cast(tiny_cifar10, make_data,
+                                                                 message):
+    folder, batches = tiny_cifar10
+    images, labels = batches["data_batch_2"]
+    _write_raw(folder / "data_batch_2", make_data(_rows(images)), [int(v) for v in labels])
+    with pytest.raises(DatasetError, match=f"data_batch_2 is corrupt: its {message}"):
+        load_cifar10()
+
+
+@pytest.mark.parametrize("bad_label, shown", [(300, "int.* 0 to 300"), (-1, "int.* -1 to 9"),
+                                              (3.7, "float64")])
+def test_labels_outside_0_to_9_are_refused(tiny_cifar10, bad_label, shown):
+    folder, batches = tiny_cifar10
+    images, labels = batches["test_batch"]
+    labels = [*[int(v) for v in labels[:-1]], bad_label]
+    _write_raw(folder / "test_batch", _rows(images), labels)
+    with pytest.raises(DatasetError, match=f"test_batch is corrupt: labels must be integers "
+                                           f"0-9, got {shown}"):
+        load_cifar10()
+
+
+def test_labels_of_two_columns_are_refused(tiny_cifar10):
+    folder, batches = tiny_cifar10
+    images, labels = batches["data_batch_5"]
+    _write_raw(folder / "data_batch_5", _rows(images), np.stack([labels, labels], axis=1))
+    with pytest.raises(DatasetError, match=r"data_batch_5 is corrupt: its labels have shape "
+                                           r"\(40, 2\)"):
+        load_cifar10()
+
+
+def test_a_batch_one_image_short_is_refused(tiny_cifar10):
+    folder, batches = tiny_cifar10
+    images, labels = batches["data_batch_3"]
+    write_batch(folder / "data_batch_3", images[:-1], labels[:-1])
+    with pytest.raises(DatasetError, match="data_batch_3 is corrupt: it holds 39 images, "
+                                           "expected 40"):
+        load_cifar10()
+
+
+def test_a_full_batch_must_hold_ten_thousand_images(tiny_cifar10, monkeypatch):
+    monkeypatch.setattr("cnnlesson.data.IMAGES_PER_BATCH", 10_000)
+    with pytest.raises(DatasetError, match="data_batch_1 is corrupt: it holds 40 images, "
+                                           "expected 10,000"):
+        load_cifar10()
+
+
+def test_a_download_of_the_wrong_size_is_refused(monkeypatch):
+    import keras
+
+    def short_download():
+        images = np.zeros((10, 32, 32, 3), np.uint8)
+        return (images, np.zeros((10, 1), np.uint8)), (images, np.zeros((10, 1), np.uint8))
+
+    monkeypatch.setattr(keras.datasets.cifar10, "load_data", short_download)
+    with pytest.raises(DatasetError, match=r"download \(training\) is corrupt: it holds 10 "
+                                           r"images, expected 50,000"):
+        load_cifar10()
+
+
+def test_an_unreadable_batch_cannot_be_read(tiny_cifar10):
+    folder, _ = tiny_cifar10
+    (folder / "data_batch_2").unlink()
+    (folder / "data_batch_2").mkdir()  # is_file() fails: reported as missing
+    with pytest.raises(DatasetError, match="data_batch_2 is missing"):
+        load_cifar10()
+
+
+def test_a_batch_the_system_refuses_to_open_cannot_be_read(tiny_cifar10, monkeypatch):
+    # Permissions do not stop root (CI runs as root), so the refusal is simulated.
+    from pathlib import Path
+
+    folder, _ = tiny_cifar10
+    real_open = Path.open
+
+    def refuse(self, *args, **kwargs):
+        if self.name == "data_batch_4":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse)
+    with pytest.raises(DatasetError) as raised:
+        load_cifar10()
+    message = str(raised.value)
+    assert "data_batch_4 cannot be read (Permission denied)" in message
+    assert "Make it readable" in message and "truncated" not in message
+
+
+def test_a_subset_larger_than_the_data_is_refused(tiny_cifar10):
+    with pytest.raises(ValueError, match="subset=201 is more than the 200 training images"):
+        load_cifar10(subset=201)
+    assert len(load_cifar10(subset=200)[0][0]) == 200
 
 
 def test_labels_and_images_must_agree(tiny_cifar10):
@@ -106,7 +214,8 @@ def test_reader_refuses_pickles_that_would_run_code(tiny_cifar10, capsys):
     folder, _ = tiny_cifar10
     with open(folder / "data_batch_1", "wb") as handle:
         pickle.dump({b"data": _Exploit(), b"labels": []}, handle)
-    with pytest.raises(DatasetError, match="data_batch_1 .*refusing to load builtins.print"):
+    with pytest.raises(DatasetError, match="data_batch_1 holds more than arrays .refusing to "
+                                           "load builtins.print"):
         load_cifar10()
     assert "must never run" not in capsys.readouterr().out
 

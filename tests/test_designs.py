@@ -96,17 +96,17 @@ def test_receptive_fields_grow_with_the_second_block(steps):
     assert fields == [5, 5, 14]
 
 
-def test_accuracy_comparison():
-    assert lab.accuracy_standard_error(0.5, 10_000) == pytest.approx(0.005)
-    change = lab.compare_accuracies(0.70, 0.72, 10_000)
+def test_accuracy_change():
+    change = lab.accuracy_change(0.70, 0.72, 10_000)
     assert change.difference == pytest.approx(0.02)
     assert change.standard_error == pytest.approx(math.hypot(
         math.sqrt(0.7 * 0.3 / 1e4), math.sqrt(0.72 * 0.28 / 1e4)))
     assert change.conclusive
-    assert not lab.compare_accuracies(0.70, 0.71, 1_000).conclusive
-    assert lab.compare_accuracies(0.72, 0.70, 10_000).conclusive
+    assert not lab.accuracy_change(0.70, 0.71, 1_000).conclusive
+    assert lab.accuracy_change(0.72, 0.70, 10_000).conclusive
+    assert not lab.accuracy_change(0.72, 0.70, 10_000, decisive=False).conclusive
     with pytest.raises(ValueError, match="accuracy must lie"):
-        lab.accuracy_standard_error(1.5, 100)
+        lab.accuracy_change(1.5, 0.5, 100)
 
 
 def test_equal_time_epochs():

@@ -127,3 +127,42 @@ def test_feature_maps_equal_the_extractor_output(lesson_model):
 def test_feature_maps_bad_input(lesson_model, image, layer, message):
     with pytest.raises(ValueError, match=message):
         feature_maps(lesson_model, image, layer)
+
+
+@pytest.mark.parametrize("layer", [2.0, None, True, [0]])
+def test_feature_maps_says_which_layer_arguments_it_accepts(lesson_model, layer):
+    with pytest.raises(TypeError, match=r"layer must be a layer's index \(int\) or name \(str\)"):
+        feature_maps(lesson_model, np.zeros((32, 32, 3)), layer)
+
+
+def test_feature_maps_takes_a_numpy_integer(lesson_model):
+    image = np.zeros((32, 32, 3), np.float32)
+    assert feature_maps(lesson_model, image, np.int64(0)).shape == (32, 32, 32)
+
+
+def test_feature_maps_refuses_a_subclassed_model():
+    import keras
+
+    class Subclassed(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.conv = keras.layers.Conv2D(2, 3)
+
+        def call(self, x):
+            return self.conv(x)
+
+    model = Subclassed()
+    model(np.zeros((1, 8, 8, 3), np.float32))
+    with pytest.raises(TypeError, match="Sequential or functional keras.Model, got Subclassed"):
+        feature_maps(model, np.zeros((8, 8, 3)), 0)
+    with pytest.raises(TypeError, match="subclassed model"):
+        feature_extractor(model)
+
+
+def test_feature_maps_refuses_a_model_with_two_inputs():
+    import keras
+
+    a, b = keras.Input((8, 8, 3)), keras.Input((8, 8, 3))
+    model = keras.Model([a, b], keras.layers.Add()([a, b]))
+    with pytest.raises(ValueError, match="one input .images., this one has 2"):
+        feature_maps(model, np.zeros((8, 8, 3)), 0)

@@ -93,7 +93,9 @@ def test_interrupted_store_leaves_no_entry(tiny_cifar10, monkeypatch):
     monkeypatch.setattr(keras.Model, "save_weights", fail)
     with pytest.raises(KeyboardInterrupt):
         train_lesson_model(**TINY_RECIPE)
-    assert list(cache_dir().iterdir()) == []
+    # Only the entry's lock file remains: no entry, no staging folder.
+    assert [path.name for path in cache_dir().iterdir()] == [
+        f".{train_lesson_model(**TINY_RECIPE, cache=False).cache_key}.lock"]
 
 
 @pytest.mark.parametrize(
@@ -114,7 +116,7 @@ def test_command_line_prints_json_last(tiny_cifar10, capsys):
                 "data_source"):
         assert key in summary
     assert summary["epochs"] == 1 and summary["batch_size"] == 16
-    assert str(tiny_cifar10[0]) in summary["data_source"]
+    assert summary["data_source"].startswith(f"a local copy ({tiny_cifar10[0].name}/")
 
 
 def test_command_line_reports_missing_data_without_traceback(capsys):

@@ -1,18 +1,22 @@
 """Checks of the lesson's claims, and the arithmetic of convolutions by formula.
 
-One module per idea; everything is re-exported here, so ``from cnnlesson.analysis import
-...`` reaches every public name:
+Every public name lives here, in ``cnnlesson.analysis``; the private modules behind it hold
+one idea each:
 
-- :mod:`~cnnlesson.analysis.counting`: parameters per layer and per model
-  (:func:`parameter_table`, :func:`total_parameters`), checked against Keras.
-- :mod:`~cnnlesson.analysis.sizes`: output sizes after convolution and pooling, and
-  receptive fields.
-- :mod:`~cnnlesson.analysis.flops`: FLOPs per layer, per forward pass and per training step.
-- :mod:`~cnnlesson.analysis.convolution`: a reference convolution in NumPy
-  (:func:`apply_conv2d`), the same kernel in a Keras layer, and 1x1 channel mixing.
-- :mod:`~cnnlesson.analysis.composition`: two stacked convolutions as one composed kernel,
-  and why a ReLU between them breaks the identity.
-- :mod:`~cnnlesson.analysis.decomposition`: one feature map as a sum of per-channel maps.
+- parameters per layer and per model (:func:`parameter_table`, :func:`total_parameters`),
+  checked against Keras;
+- output sizes after convolution and pooling (:func:`conv_output_size`,
+  :func:`pool_output_size`), and receptive fields (:func:`receptive_field`);
+- FLOPs per layer, per forward pass and per training step (:func:`forward_flops_per_image`,
+  :func:`training_flops_per_image`);
+- a reference convolution in NumPy (:func:`apply_conv2d`), the same kernel in a Keras layer
+  (:func:`conv2d_layer_with_weights`), and 1x1 channel mixing (:func:`mix_channels_1x1`);
+- two stacked convolutions as one composed kernel, and why a ReLU between them breaks the
+  identity (:func:`compose_kernels`, :func:`stacked_vs_single_check`);
+- one feature map as a sum of per-channel maps (:func:`decompose_feature_map`).
+- the effective receptive field: the gradient of a central unit with respect to the input,
+  averaged over images (Luo et al., 2016) (:func:`effective_receptive_field`,
+  :func:`effective_area`).
 
 The convolutions are plain NumPy cross-correlations (what Keras ``Conv2D`` computes), so
 the pages can show and verify each claim without a framework; Keras is imported only
@@ -21,14 +25,14 @@ inside the functions that compare against a real layer.
 
 from __future__ import annotations
 
-from cnnlesson.analysis.composition import StackedCheck, compose_kernels, stacked_vs_single_check
-from cnnlesson.analysis.convolution import (
+from cnnlesson.analysis._composition import StackedCheck, compose_kernels, stacked_vs_single_check
+from cnnlesson.analysis._convolution import (
     GREY_WEIGHTS,
     apply_conv2d,
     conv2d_layer_with_weights,
     mix_channels_1x1,
 )
-from cnnlesson.analysis.counting import (
+from cnnlesson.analysis._counting import (
     LayerParams,
     conv2d_params,
     conv3d_params,
@@ -36,19 +40,24 @@ from cnnlesson.analysis.counting import (
     parameter_table,
     total_parameters,
 )
-from cnnlesson.analysis.decomposition import (
+from cnnlesson.analysis._decomposition import (
     FeatureMapParts,
     check_decomposition,
     decompose_feature_map,
 )
-from cnnlesson.analysis.flops import (
+from cnnlesson.analysis._effective_field import (
+    EffectiveField,
+    effective_area,
+    effective_receptive_field,
+)
+from cnnlesson.analysis._flops import (
     conv_forward_flops,
     dense_forward_flops,
     forward_flops_per_image,
     layer_forward_flops,
     training_flops_per_image,
 )
-from cnnlesson.analysis.sizes import (
+from cnnlesson.analysis._sizes import (
     ReceptiveField,
     conv_output_size,
     pool_output_size,
@@ -59,8 +68,20 @@ __all__ = [
     "GREY_WEIGHTS", "FeatureMapParts", "LayerParams", "ReceptiveField", "StackedCheck",
     "apply_conv2d", "check_decomposition", "compose_kernels", "conv2d_layer_with_weights",
     "conv2d_params", "conv3d_params", "conv_forward_flops", "conv_output_size",
-    "decompose_feature_map", "dense_forward_flops", "dense_params", "forward_flops_per_image",
+    "decompose_feature_map", "dense_forward_flops", "EffectiveField", "effective_area",
+    "effective_receptive_field", "dense_params", "forward_flops_per_image",
     "layer_forward_flops", "mix_channels_1x1", "parameter_table", "pool_output_size",
     "receptive_field", "stacked_vs_single_check", "total_parameters",
     "training_flops_per_image",
 ]
+
+# How much a layer's maps still look like the picture (the one measure of "abstract"
+# the pages report), and which classes a classifier confuses.
+from cnnlesson.analysis._abstraction import layer_likeness, map_likeness  # noqa: E402
+from cnnlesson.analysis._confusion import (  # noqa: E402
+    Confusion,
+    confusion_counts,
+    most_confused,
+)
+
+__all__ += ["Confusion", "confusion_counts", "layer_likeness", "map_likeness", "most_confused"]

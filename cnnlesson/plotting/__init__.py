@@ -9,16 +9,12 @@ bars. Each figure carries a one-sentence description, read with :func:`describe`
 use as alt text (the site's gallery scraper reads it); :func:`set_alt_text` gives any
 figure, also one drawn by hand, a description of its own.
 
-One module per idea; everything is re-exported here, so ``from cnnlesson.plotting import
-...`` reaches every public name:
-
-- :mod:`~cnnlesson.plotting.images`: pixels (:func:`plot_image`, :func:`plot_feature_maps`,
-  :func:`plot_kernels`).
-- :mod:`~cnnlesson.plotting.results`: training and evaluation
-  (:func:`plot_training_curves`, :func:`plot_confusion_matrix`,
-  :func:`plot_per_class_accuracy`, :func:`plot_variant_comparison`).
-- ``cnnlesson.plotting._base`` (private): the colours, the figure factory and
-  :func:`describe`, shared by both.
+Every public name lives here, in ``cnnlesson.plotting``; the private modules behind it
+hold one idea each: pixels (:func:`plot_image`, :func:`plot_feature_maps`,
+:func:`plot_kernels`), training and evaluation (:func:`plot_training_curves`,
+:func:`plot_confusion_matrix`, :func:`plot_per_class_accuracy`,
+:func:`plot_variant_comparison`), and the colours, the figure factory and :func:`describe`
+shared by both.
 """
 
 from __future__ import annotations
@@ -31,8 +27,8 @@ from cnnlesson.plotting._base import (
     describe,
     set_alt_text,
 )
-from cnnlesson.plotting.images import plot_feature_maps, plot_image, plot_kernels
-from cnnlesson.plotting.results import (
+from cnnlesson.plotting._images import plot_feature_maps, plot_image, plot_kernels
+from cnnlesson.plotting._results import (
     plot_confusion_matrix,
     plot_per_class_accuracy,
     plot_training_curves,
@@ -42,3 +38,8 @@ from cnnlesson.plotting.results import (
 __all__ = ["describe", "set_alt_text", "plot_image", "plot_feature_maps", "plot_kernels",
            "plot_training_curves", "plot_confusion_matrix", "plot_per_class_accuracy",
            "plot_variant_comparison"]
+
+# A network drawn as one block per layer (its own private module, like the others).
+from cnnlesson.plotting._architecture import plot_architecture  # noqa: E402
+
+__all__ += ["plot_architecture"]

@@ -1,6 +1,13 @@
-"""sphinx-gallery helpers: the examples in teaching order, and figures with real alt text."""
+"""sphinx-gallery helpers: the examples in teaching order, figures with real alt text, and
+each example's running time measured for cnnlesson.profiles.announce, and which package
+objects the examples use."""
 
+import functools
+import json
+import os
 import re
+import time
+from pathlib import Path
 
 from sphinx_gallery.scrapers import matplotlib_scraper
 
@@ -68,3 +75,163 @@ def release_keras(gallery_conf, fname):
         ctypes.CDLL(None).malloc_trim(0)
     except (AttributeError, OSError):  # not glibc (macOS, musl): nothing to hand back
         pass
+
+
+# --- running times ---------------------------------------------------------------------
+
+#: Where the measured times go: package data, so that a downloaded example (and the wheel
+#: the site offers) can say how long it takes before it trains anything.
+TIMES_FILE = Path(__file__).resolve().parents[2] / "cnnlesson" / "example_times.json"
+#: A time is rewritten only when it moved by more than this share: the numbers are rough
+#: by nature, and the file is tracked.
+TOLERANCE = 0.25
+_run = {}
+
+
+def _record_cached_training(train):
+    """Wrap cnnlesson.train_lesson_model so that a result loaded from the cache of
+    trained models adds its training time to the example's time: a reader who runs the
+    example alone, with an empty cache, waits for that training too."""
+
+    @functools.wraps(train)
+    def recording(*args, **kwargs):
+        result = train(*args, **kwargs)
+        if result.from_cache and "cached" in _run:
+            _run["cached"][result.cache_key] = result.train_seconds
+        return result
+
+    recording.cnnlesson_recording = True
+    return recording
+
+
+def time_examples(gallery_conf, fname, when):
+    """Reset hook: time each example ("before" and "after" it runs) into TIMES_FILE."""
+    if fname is None:
+        return
+    import cnnlesson
+
+    if not getattr(cnnlesson.train_lesson_model, "cnnlesson_recording", False):
+        cnnlesson.train_lesson_model = _record_cached_training(cnnlesson.train_lesson_model)
+    name = Path(fname).stem
+    if when == "before":
+        _run.clear()
+        _run.update(name=name, start=time.perf_counter(), cached={})
+        return
+    if _run.get("name") != name:
+        return
+    seconds = time.perf_counter() - _run["start"] + sum(_run["cached"].values())
+    _run.clear()
+    profile = os.environ.get("CNNLESSON_PROFILE", "").strip() or "full"
+    stored = json.loads(TIMES_FILE.read_text("utf-8")) if TIMES_FILE.is_file() else {}
+    times = stored.setdefault("seconds", {}).setdefault(profile, {})
+    old = times.get(name)
+    if old is None or abs(seconds - old) > TOLERANCE * old:
+        times[name] = round(seconds)
+        stored["about"] = ("Seconds each gallery example takes per profile with an empty "
+                           "cache of trained models, measured by the docs builds "
+                           "(docs/_ext/gallery_support.py); not edited by hand.")
+        TIMES_FILE.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n", "utf-8")
+
+
+def times_note(name: str, times: dict | None = None) -> str:
+    """The paragraph each example's page, script and notebook start with: its running
+    time per profile, as the builds measured it, and how to choose the profile."""
+    from cnnlesson.profiles import example_times, rough_duration
+
+    times = example_times() if times is None else times
+
+    def measured(profile):
+        seconds = times.get(profile, {}).get(name)
+        return "not measured yet" if seconds is None else rough_duration(seconds)
+
+    return (f"**Running time**: {measured('full')} in the full profile (the default), "
+            f"{measured('quick')} in the quick profile, as this site's builds measured it "
+            "on the machine that built it, with no trained model in the cache (models the "
+            "cache holds load in seconds). Choose the profile with the environment variable "
+            "``CNNLESSON_PROFILE`` (``full`` or ``quick``) before starting Python.")
+
+
+_NOTE = re.compile(r"\*\*Running time\*\*:.*?(?:\n\n|$)", re.S)
+# A title: a line over an rst underline, or a Markdown heading (in the notebooks).
+_TITLE = re.compile(r"^(?:[^\n]+\n[=\-~^\"]{3,}|#{1,2} [^\n]+)\n", re.M)
+
+
+def with_times_note(text: str, note: str, wrap: bool = True) -> str:
+    """``text`` (a docstring, rst page or Markdown cell) with ``note`` after its title,
+    replacing the note an earlier build put there.
+
+    Examples
+    --------
+    >>> with_times_note("Title\\n=====\\n\\nBody.", "**Running time**: 1 min.")
+    'Title\\n=====\\n\\n**Running time**: 1 min.\\n\\nBody.'
+    """
+    import textwrap
+
+    text = _NOTE.sub("", text)
+    body = textwrap.fill(note, width=79) if wrap else note
+    match = _TITLE.search(text)
+    if match is None:
+        return text
+    rest = text[match.end():].lstrip("\n")
+    return f"{text[:match.end()]}\n{body}\n\n{rest}"
+
+
+def _note_downloads(app):
+    """Put the times note into the script and notebook sphinx-gallery offers."""
+    import json as _json
+
+    gallery = Path(app.srcdir) / "auto_examples"
+    for script in sorted((Path(app.srcdir) / "examples").glob("plot_*.py")):
+        name = script.stem
+        note = times_note(name)
+        copy = gallery / f"{name}.py"
+        if copy.is_file():
+            copy.write_text(with_times_note(copy.read_text("utf-8"), note), "utf-8")
+        notebook_file = gallery / f"{name}.ipynb"
+        if notebook_file.is_file():
+            notebook = _json.loads(notebook_file.read_text("utf-8"))
+            for cell in notebook["cells"]:
+                if cell["cell_type"] == "markdown":
+                    source = "".join(cell["source"])
+                    cell["source"] = with_times_note(source, note, wrap=False)
+                    break
+            notebook_file.write_text(_json.dumps(notebook, indent=1), "utf-8")
+
+
+def _note_page(app, docname, source):
+    folder, _, name = docname.partition("/")
+    if folder == "auto_examples" and name.startswith("plot_"):
+        source[0] = with_times_note(source[0], times_note(name))
+
+
+def setup(app):
+    # After sphinx-gallery has written auto_examples/ (priority 500), before the course
+    # pack zips it (900).
+    app.connect("builder-inited", _note_downloads, priority=800)
+    app.connect("source-read", _note_page)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
+class ExamplesUsing:
+    """The objects that gallery examples use, as ``"cnnlesson.x" in examples_using``.
+
+    Reads sphinx-gallery's ``backreferences_all.json`` when asked, so a template sees what
+    the gallery generated in this build.  Compared by path, so that Sphinx, which keeps
+    its configuration between builds, does not take it for a changed setting.
+    """
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __contains__(self, name):
+        try:
+            with open(self.path) as handle:
+                return bool(json.load(handle).get(name))
+        except (OSError, ValueError):
+            return False
+
+    def __eq__(self, other):
+        return isinstance(other, ExamplesUsing) and other.path == self.path
+
+    def __hash__(self):
+        return hash(self.path)

@@ -5,9 +5,11 @@ Feature maps of every layer, for one horse and a few test images
 A convolutional layer turns an image into a stack of *feature maps*, one per
 filter: each map is bright where its filter finds what it looks for. The
 tutorial shows the maps of both convolutions for one training image, the horse
-``X_train[7]``, and observes that the deeper maps look more abstract. This
-example draws the output of every layer that still has a picture's shape, and
-puts a number on "abstract".
+``X_train[7]``, and observes that the deeper maps look more abstract. The
+lesson page :ref:`feature-maps` draws those two grids for the horse. This
+example goes further along the network and across images: it lists what every
+layer outputs, draws the maps after pooling, puts a number on "abstract" for
+five images, and follows the same few filters from image to image.
 """
 
 # %%
@@ -20,9 +22,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import cnnlesson
+from cnnlesson import analysis
 from cnnlesson.plotting import describe, plot_feature_maps, set_alt_text
 
-profile = cnnlesson.current_profile()
+profile = cnnlesson.profiles.announce("plot_feature_maps_every_layer")
 print(f"Build profile: {profile.name}; schedule: {profile.lesson}")
 result = cnnlesson.train_lesson_model(**profile.lesson, verbose=2)
 model = result.model
@@ -62,36 +65,13 @@ print("Output of 'dropout' equals output of 'conv2d' at prediction time: True")
 assert np.allclose(cnnlesson.feature_maps(model, horse, "conv2d_1"), outputs[2], atol=1e-5)
 
 # %%
-# The first convolution
-# ---------------------
-# The 32 maps of layer 0, next to the input, on one colour scale so that a
-# weak map looks dark beside a strong one. Many maps still look like the horse:
-# each is the image seen through one 3×3 filter, which picks out edges of one
-# orientation, or regions of one colour or brightness.
-figure = plot_feature_maps(outputs[0], image=horse,
-                           title="Layer 0 (conv2d): 32 feature maps of X_train[7], a horse")
-set_alt_text(figure,
-             "Output of the first convolution (conv2d) of the trained network for the "
-             "training image of a horse. " + describe(figure))
-
-# %%
-# The second convolution
-# ----------------------
-# Each map of layer 2 combines all 32 maps of the first layer through its own
-# 3×3×32 filter, so each of its pixels depends on a 5×5 patch of the image.
-figure = plot_feature_maps(outputs[2], image=horse,
-                           title="Layer 2 (conv2d_1): 32 feature maps of X_train[7], a horse")
-set_alt_text(figure,
-             "Output of the second convolution (conv2d_1) of the trained network for the "
-             f"training image of a horse; {np.mean(outputs[2] == 0):.0%} of its values are zero. "
-             + describe(figure))
-
-# %%
 # After max pooling
 # -----------------
-# Max pooling keeps the largest value of every 2×2 block, so the maps shrink
-# to 16×16 while the strongest responses survive. After this layer, the maps
-# are flattened into one vector of 8,192 numbers for the dense layers.
+# The 32 maps of the two convolutions for this horse are on the lesson page
+# :ref:`feature-maps`. One layer further, max pooling keeps the largest value
+# of every 2×2 block of the second convolution's maps, so they shrink to
+# 16×16 while the strongest responses survive. After this layer, the maps are
+# flattened into one vector of 8,192 numbers for the dense layers.
 figure = plot_feature_maps(outputs[3], image=horse,
                            title="Layer 3 (max_pooling2d): 32 pooled maps of X_train[7], 16×16")
 set_alt_text(figure,
@@ -102,30 +82,14 @@ set_alt_text(figure,
 # How much does each layer still look like the picture?
 # -----------------------------------------------------
 # "More abstract" can be measured in a simple way: how closely does a map
-# follow the brightness of the image? For every map of a 32×32 layer we take
-# the correlation between the map and the image's grey level, pixel by pixel,
-# and average its absolute value over the 32 maps. A map that copies the image
-# or its negative scores near 1; a map unrelated to the brightness scores near
-# 0. The share of zeros says how selective the layer is.
-
-
-def grey(image):
-    """Grey level of an RGB image (the mean of its three channels)."""
-    return image.mean(axis=-1)
-
-
-def likeness(maps, image):
-    """Mean absolute pixel correlation between each map and the image's grey level."""
-    brightness = grey(image).ravel()
-    values = []
-    for n in range(maps.shape[-1]):
-        feature = maps[..., n].ravel()
-        if feature.std() == 0:  # a map with no response at all correlates with nothing
-            values.append(0.0)
-        else:
-            values.append(abs(np.corrcoef(feature, brightness)[0, 1]))
-    return float(np.mean(values))
-
+# follow the brightness of the image? :func:`cnnlesson.analysis.layer_likeness`
+# correlates every map with the image's grey level, pixel by pixel, and
+# averages the absolute value over the maps that respond at all (a map that is
+# zero everywhere correlates with nothing and is left out). A map that copies
+# the image or its negative scores near 1; a map unrelated to the brightness
+# scores near 0. It is the measure the lesson page reports for the horse; here
+# it also covers four test images and the pooled maps, whose image is averaged
+# to 16×16 first. The share of zeros says how selective the layer is.
 
 # A few test images: the first one of each of four classes.
 chosen = [int(np.flatnonzero(y_test[:, 0] == label)[0]) for label in (3, 1, 8, 6)]
@@ -134,13 +98,14 @@ names = ["X_train[7] (horse)"] + [f"X_test[{i}] ({classes[y_test[i, 0]]})" for i
 all_outputs = [outputs] + [[np.asarray(o)[0] for o in extractor(image[np.newaxis])]
                            for image in images[1:]]
 
-print(f"{'image':<24} {'likeness conv2d':>15} {'conv2d_1':>9} {'zeros conv2d':>13} "
-      f"{'conv2d_1':>9}")
+print(f"{'':<24} {'likeness':^26}  {'zeros':^17}")
+print(f"{'image':<24} {'conv2d':>8} {'conv2d_1':>8} {'pooled':>8}  {'conv2d':>8} {'conv2d_1':>8}")
 for name, image, layer_outputs in zip(names, images, all_outputs, strict=True):
-    print(f"{name:<24} {likeness(layer_outputs[0], image):>15.2f} "
-          f"{likeness(layer_outputs[2], image):>9.2f} "
-          f"{np.mean(layer_outputs[0] == 0):>13.1%} {np.mean(layer_outputs[2] == 0):>9.1%}")
-less_alike = sum(likeness(outs[2], image) < likeness(outs[0], image)
+    scores = [analysis.layer_likeness(layer_outputs[i], image) for i in (0, 2, 3)]
+    print(f"{name:<24} " + " ".join(f"{score:>8.2f}" for score in scores)
+          + f"  {np.mean(layer_outputs[0] == 0):>8.1%} {np.mean(layer_outputs[2] == 0):>8.1%}")
+less_alike = sum(analysis.layer_likeness(outs[2], image)
+                 < analysis.layer_likeness(outs[0], image)
                  for image, outs in zip(images, all_outputs, strict=True))
 print(f"The second convolution looks less like the picture than the first for {less_alike} "
       f"of {len(images)} images.")
@@ -187,8 +152,9 @@ set_alt_text(figure,
 # Conclusion
 # ----------
 # The first convolution's maps are filtered copies of the picture: edges,
-# colours and bright or dark regions, still in the shape of the horse. The
-# second convolution combines all of them, over a wider window. The tutorial
+# colours and bright or dark regions, still in the shape of the horse (the
+# lesson page :ref:`feature-maps` draws them). The second convolution combines
+# all of them, over a wider window. The tutorial
 # calls its maps more abstract; the likeness scores turn that impression into
 # a measurement, and the count printed under them says for how many of these
 # images this trained network bears it out. The share of zeros says how many

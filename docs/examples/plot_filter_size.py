@@ -29,11 +29,11 @@ from cnnlesson.analysis import (
     receptive_field,
     total_parameters,
 )
+from cnnlesson.compare import compare_accuracies, n_test_images
 from cnnlesson.plotting import plot_variant_comparison, set_alt_text
 
-profile = cnnlesson.current_profile()
+profile = cnnlesson.profiles.announce("plot_filter_size")
 schedule = profile.comparison
-n_test = 10_000 if schedule["subset"] is None else schedule["subset"]
 print(f"Build profile: {profile.name}")
 print(f"Comparison schedule: {schedule}")
 print(f"CIFAR-10 comes from: {cnnlesson.cifar10_source()}")
@@ -51,7 +51,8 @@ print(f"CIFAR-10 comes from: {cnnlesson.cifar10_source()}")
 # change.
 sizes = (1, 3, 5, 7)
 print(f"{'filter':>6}  {'conv2d':>7}  {'conv2d_1':>8}  {'conv params':>11}  "
-      f"{'total params':>12}  {'field (convs)':>13}  {'field (pooled)':>14}  {'MFLOPs':>7}")
+      f"{'total params':>12}  {'field (convs)':>13}  {'field (pooled)':>14}  "
+      f"{'MFLOPs':>7}")
 designs = {}
 for k in sizes:
     model = cnnlesson.build_lesson_model(conv_kernel_sizes=(k, k), compile=False)
@@ -66,9 +67,10 @@ for k in sizes:
         "mflops": forward_flops_per_image(model) / 1e6,
     }
     d = designs[k]
-    print(f"{k}×{k}:".rjust(6) + f"  {table['conv2d']:>7,}  {table['conv2d_1']:>8,}  "
-          f"{d['conv_params']:>11,}  {d['total_params']:>12,}  {d['field_convs']:>13}  "
-          f"{d['field_pooled']:>14}  {d['mflops']:>7.1f}")
+    print(f"{k}×{k}:".rjust(6)
+          + f"  {table['conv2d']:>7,}  {table['conv2d_1']:>8,}  "
+          f"{d['conv_params']:>11,}  {d['total_params']:>12,}  "
+          f"{d['field_convs']:>13}  {d['field_pooled']:>14}  {d['mflops']:>7.1f}")
 dense = table["dense"] + table["dense_1"]
 print(f"The two dense layers hold {dense:,} parameters in every variant: "
       f"{dense / designs[7]['total_params']:.1%} of the 7×7 network's total.")
@@ -90,7 +92,8 @@ print(f"The two dense layers hold {dense:,} parameters in every variant: "
 results = {}
 for k in sizes:
     print(f"--- {cnnlesson.describe_variant((k, k))} ---")
-    results[k] = cnnlesson.train_lesson_model(conv_kernel_sizes=(k, k), **schedule, verbose=2)
+    results[k] = cnnlesson.train_lesson_model(conv_kernel_sizes=(k, k), **schedule,
+                                              verbose=2)
     if results[k].from_cache:
         print("(loaded from the training cache)")
 
@@ -99,23 +102,29 @@ for k in sizes:
 # -----------
 # The standard error is that of a proportion measured on the test images: it
 # says how much the accuracy would move with another test set of the same
-# size, not with another training run. Training time was measured when each
-# variant was trained, on whatever machine built the page, possibly busy with
-# other work, so it is a rough guide.
-print(f"{'filter':>6}  {'test acc':>8}  {'± s.e.':>6}  {'train time':>10}  {'fastest epoch':>13}  "
-      f"{'images/s':>8}")
+# size, not with another training run
+# (:func:`cnnlesson.compare.compare_accuracies`). Training time was measured
+# when each variant was trained, on whatever machine built the page, possibly
+# busy with other work, so it is a rough guide.
+verdicts = compare_accuracies(
+    {f"{k}×{k}": results[k].test_accuracy for k in sizes}, n_test_images(schedule),
+    decisive=profile.is_lesson_recipe)
+print(f"{'filter':>6}  {'test acc':>8}  {'± s.e.':>6}  {'train time':>10}  "
+      f"{'fastest epoch':>13}  {'images/s':>8}")
 rows = []
-for k in sizes:
+for k, verdict in zip(sizes, verdicts, strict=True):
     r = results[k]
-    se = np.sqrt(r.test_accuracy * (1 - r.test_accuracy) / n_test)
     per_epoch = float(np.min(r.history["epoch_seconds"]))
-    print(f"{k}×{k}:".rjust(6) + f"  {r.test_accuracy:>8.1%}  {se:>6.1%}  "
-          f"{r.train_seconds:>9.0f}s  {per_epoch:>12.1f}s  {r.images_per_second:>8,.0f}")
+    print(f"{k}×{k}:".rjust(6)
+          + f"  {r.test_accuracy:>8.1%}  {verdict.standard_error:>6.1%}  "
+          f"{r.train_seconds:>9.0f}s  {per_epoch:>12.1f}s  "
+          f"{r.images_per_second:>8,.0f}")
     rows.append({"name": f"{k}×{k}", "test_accuracy": r.test_accuracy,
-                 "train_seconds": r.train_seconds, "se": se, "per_epoch": per_epoch})
+                 "train_seconds": r.train_seconds, "per_epoch": per_epoch})
 
 figure = plot_variant_comparison(
-    rows, "test_accuracy", annotate="train_seconds", annotate_format="{:.0f} s training",
+    rows, "test_accuracy", annotate="train_seconds",
+    annotate_format="{:.0f} s training",
     xlabel="filter size of both convolutions", ylabel="test accuracy",
     title=f"Test accuracy by filter size ({schedule['epochs']} epochs, "
           f"{schedule['subset'] or 50_000:,} training images)")
@@ -141,8 +150,8 @@ series = {
 }
 figure, axis = plt.subplots(figsize=(6.4, 4.2), layout="constrained")
 for label, (values, colour, marker, style) in series.items():
-    axis.plot(ks, values / values[reference], color=colour, marker=marker, linestyle=style,
-              label=label)
+    axis.plot(ks, values / values[reference], color=colour, marker=marker,
+              linestyle=style, label=label)
 axis.plot(ks, (ks / 3) ** 2, ":", color="#000000", label="(k/3)², for reference")
 ticks = [0.1, 0.3, 1, 3, 10]
 axis.set(yscale="log", xticks=ks, xlabel="filter size k of both convolutions",
@@ -153,12 +162,13 @@ axis.set_yticks(ticks, [f"{t:g}×" for t in ticks])
 axis.minorticks_off()
 axis.grid(alpha=0.3)
 axis.legend(loc="upper left", fontsize="small")
+relative = {label: ", ".join(f"{v / values[reference]:.2f}" for v in values)
+            for label, (values, *_) in series.items()}
 set_alt_text(figure,
-             "Line chart on a logarithmic scale of costs relative to the 3×3 network for "
-             "filter sizes " + ", ".join(f"{k}×{k}" for k in sizes) + ". "
-             + " ".join(f"{label[0].upper() + label[1:]}: "
-                        + ", ".join(f"{v / values[reference]:.2f}" for v in values) + "."
-                        for label, (values, *_) in series.items())
+             "Line chart on a logarithmic scale of costs relative to the 3×3 network "
+             "for filter sizes " + ", ".join(f"{k}×{k}" for k in sizes) + ". "
+             + " ".join(f"{label[0].upper() + label[1:]}: {text}."
+                        for label, text in relative.items())
              + " A dotted reference line shows (k/3) squared.")
 
 # %%
@@ -169,17 +179,16 @@ set_alt_text(figure,
 # parameter count hardly changes because the dense layer holds almost all of
 # it. The receptive field grows linearly with k. Whether the wider view pays
 # off in accuracy is what the training runs measure, with one run per size and
-# the short comparison schedule; differences within about two standard errors
-# are not evidence of a real difference. The verdict for this build:
-best = max(sizes, key=lambda k: results[k].test_accuracy)
-for k in sizes:
-    gap = results[best].test_accuracy - results[k].test_accuracy
-    two_se = 2 * np.hypot(rows[sizes.index(k)]["se"], rows[sizes.index(best)]["se"])
-    verdict = ("best" if k == best else
-               "clearly worse" if gap > two_se else "not distinguishable from the best")
-    print(f"{k}×{k}: {results[k].test_accuracy:.1%} ({verdict})")
-print(f"Fastest epoch, 7×7 against 3×3: "
-      f"{rows[sizes.index(7)]['per_epoch'] / rows[reference]['per_epoch']:.1f}×; "
+# the short comparison schedule. A size is called best only when it leads
+# every other by more than two standard errors, worse only when it trails the
+# leader by more than two; anything else, and everything in the quick
+# profile, whose schedule is too short to decide, is inconclusive. The
+# verdict for this build:
+for verdict in verdicts:
+    print(f"{verdict.name}: {verdict.accuracy:.1%} ± {verdict.standard_error:.1%} "
+          f"({verdict.verdict})")
+slower = rows[sizes.index(7)]["per_epoch"] / rows[reference]["per_epoch"]
+print(f"Fastest epoch, 7×7 against 3×3: {slower:.1f}×; "
       f"forward FLOPs: {designs[7]['mflops'] / designs[3]['mflops']:.1f}×")
 
 # %%

@@ -21,7 +21,7 @@ import numpy as np
 import cnnlesson
 from cnnlesson.plotting import describe, plot_kernels, set_alt_text
 
-profile = cnnlesson.current_profile()
+profile = cnnlesson.profiles.announce("plot_first_layer_kernels")
 print(f"Build profile: {profile.name}; schedule: {profile.lesson}")
 result = cnnlesson.train_lesson_model(**profile.lesson, verbose=2)
 print(f"Test accuracy of this model: {result.test_accuracy:.1%}")
@@ -54,29 +54,20 @@ set_alt_text(rgb_view,
              "The trained first layer of the lesson's network. " + describe(rgb_view))
 
 # %%
-# The signed weights, channel by channel
-# --------------------------------------
-# The colour view hides signs and sizes. Below, column ``n`` is filter ``n``
-# and its three rows are the slices applied to the red, green and blue input
-# channels: ``kernel[:, :, c, n]``. Red cells are positive weights (the filter
-# likes brightness there), blue cells negative ones, on one scale for all
-# filters. Feature map ``n`` is the sum of the three slices' responses plus the
-# bias, passed through the ReLU.
-signed_view = plot_kernels(kernel, per_channel=True,
-                           title="Trained first-layer kernel: signed weights per input channel")
-set_alt_text(signed_view,
-             "The trained first layer of the lesson's network. " + describe(signed_view))
-
-# %%
 # Where training started
 # ----------------------
+# The same kernel as signed weights, one 3×3 slice per input channel, is on
+# the lesson page :ref:`feature-maps`, which also computes one feature map
+# from it by hand. This example stays with the colour view and asks what
+# training changed.
+#
 # The network was built with a fixed seed, so rebuilding it with the same seed
 # gives the exact random weights training started from (Glorot uniform).
-# Drawn the same way, they are noise with no preferred structure.
+# Drawn the same way as above, they are noise with no preferred structure.
 initial_layer = cnnlesson.build_lesson_model(seed=result.recipe["seed"]).layers[0]
 initial = np.asarray(initial_layer.get_weights()[0])
-initial_view = plot_kernels(initial, per_channel=True,
-                            title="The same kernel before training (random initial weights)")
+initial_view = plot_kernels(initial,
+                            title="The same filters before training (random initial weights)")
 set_alt_text(initial_view,
              "The first layer's random weights before training. "
              + describe(initial_view))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from cnnlesson._checks import positive_int
-from cnnlesson.analysis.counting import _layer_in_channels
+from cnnlesson.analysis._counting import _layer_in_channels
 
 
 def conv_forward_flops(output_size, kernel_size, in_channels, filters):

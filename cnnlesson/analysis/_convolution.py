@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from cnnlesson._checks import _check_padding, positive_int
-from cnnlesson.analysis.sizes import conv_output_size
+from cnnlesson.analysis._sizes import conv_output_size
 
 #: ITU-R BT.601 luma weights for R, G, B: the classic colour-to-grey 1x1 convolution.
 GREY_WEIGHTS = (0.299, 0.587, 0.114)
@@ -29,6 +29,9 @@ def _as_kernel(kernel, name="kernel"):
     if k.ndim != 4:
         raise ValueError(f"{name} must have the Keras layout (height, width, in_channels, "
                          f"out_channels), got shape {k.shape}")
+    if 0 in k.shape:
+        raise ValueError(f"{name} must have at least one row, column and channel, "
+                         f"got shape {k.shape}")
     return k
 
 

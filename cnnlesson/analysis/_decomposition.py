@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cnnlesson.analysis.convolution import _as_bias, _as_kernel, apply_conv2d
+from cnnlesson.analysis._convolution import _as_bias, _as_kernel, apply_conv2d
 
 
 class FeatureMapParts(NamedTuple):

@@ -1,6 +1,6 @@
 """Two stacked convolutions as one: the composed kernel, and why a ReLU between them breaks it.
 
-Checked in NumPy with :func:`~cnnlesson.analysis.convolution.apply_conv2d`; no Keras needed.
+Checked in NumPy with :func:`~cnnlesson.analysis.apply_conv2d`; no Keras needed.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import NamedTuple
 import numpy as np
 
 from cnnlesson._checks import positive_int
-from cnnlesson.analysis.convolution import _as_bias, _as_kernel, apply_conv2d
-from cnnlesson.analysis.sizes import conv_output_size
+from cnnlesson.analysis._convolution import _as_bias, _as_kernel, apply_conv2d
+from cnnlesson.analysis._sizes import conv_output_size
 
 
 def compose_kernels(k1, k2, b1=None, b2=None):

@@ -1,0 +1,139 @@
+"""Speed and size of the explorer page in headless Chromium (not a test: a measurement).
+
+Usage::
+
+    python benchmarks/explorer_speed.py docs/_build/quick/html [--runs 7] [--passes 30]
+                                        [--out benchmarks/explorer_speed.json]
+
+Serves the built site on 127.0.0.1, opens ``explore.html`` ``--runs`` times in a fresh
+browser context each (nothing cached) and records, as medians:
+
+- ``first_render_ms``: from the start of navigation to the horse drawn with its maps and
+  scores (the page's ``cnnlesson-explorer-first-render`` mark);
+- ``after_load_ms``: the same, counted from the page's load event (negative when the horse
+  was drawn before the load event fired);
+- ``forward_ms``: one forward pass, ``window.cnnlessonExplorer.forward`` on the horse,
+  timed ``--passes`` times inside the page after a warm-up;
+- ``bytes``: everything the page downloaded (HTML, theme, scripts, data).
+
+Needs Playwright for Python (``pip install playwright``; no browser download) and
+Debian's Chromium at /usr/bin/chromium. Writes the numbers, the date and the machine to
+``--out``; the How-built page reports them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import functools
+import http.server
+import json
+import os
+import platform
+import statistics
+import subprocess
+import threading
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+MARK = "cnnlesson-explorer-first-render"
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def serve(folder):
+    handler = functools.partial(_Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def one_load(browser, url, passes):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(url + "explore.html", wait_until="load")
+    page.evaluate("window.cnnlessonExplorer.ready")
+    timing = page.evaluate(f"""() => {{
+        const nav = performance.getEntriesByType('navigation')[0];
+        const mark = performance.getEntriesByName('{MARK}')[0];
+        const bytes = performance.getEntriesByType('resource')
+            .reduce((total, r) => total + r.decodedBodySize, nav.decodedBodySize);
+        return {{render: mark.startTime, load: nav.loadEventStart, bytes: bytes}};
+    }}""")
+    forward = page.evaluate(f"""async () => {{
+        const s = window.cnnlessonExplorer.state;
+        const pixels = Array.from(s.images.subarray(0, 3072));
+        s.net.run(pixels);
+        const times = [];
+        for (let i = 0; i < {passes}; i++) {{
+            const t = performance.now();
+            s.net.run(pixels);
+            times.push(performance.now() - t);
+        }}
+        return times;
+    }}""")
+    context.close()
+    return timing, statistics.median(forward), timing["bytes"]
+
+
+def machine():
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    version = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout
+    # Other work on the machine slows every number down; the load says how busy it was.
+    return {"cpu": cpu, "cores": os.cpu_count(), "chromium": version.strip(),
+            "load_average_1min": round(os.getloadavg()[0], 2)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("site", type=Path, help="the built html folder")
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--passes", type=int, default=30)
+    parser.add_argument("--out", type=Path,
+                        default=Path(__file__).with_name("explorer_speed.json"))
+    args = parser.parse_args()
+    if not (args.site / "explore.html").is_file():
+        parser.error(f"{args.site} has no explore.html; build the site first")
+    from playwright.sync_api import sync_playwright
+
+    info = machine()  # before the runs, so the load is the other work's
+    server, url = serve(args.site)
+    renders, after_load, forwards, sizes = [], [], [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        for run in range(args.runs):
+            timing, forward, size = one_load(browser, url, args.passes)
+            renders.append(timing["render"])
+            after_load.append(timing["render"] - timing["load"])
+            forwards.append(forward)
+            sizes.append(size)
+            print(f"run {run + 1}: first render {timing['render']:.0f} ms, "
+                  f"forward {forward:.1f} ms, {size / 1e6:.2f} MB")
+        browser.close()
+    server.shutdown()
+    result = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
+        "machine": info,
+        "site": str(args.site),
+        "runs": args.runs,
+        "first_render_ms": round(statistics.median(renders), 1),
+        "after_load_ms": round(statistics.median(after_load), 1),
+        "forward_ms": round(statistics.median(forwards), 2),
+        "bytes": int(statistics.median(sizes)),
+    }
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,247 @@
+"""Sharing the cache: a writable folder, one lock per entry, no leftovers (see
+:mod:`cnnlesson.cache`)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from cnnlesson.cache._store import (
+    CACHE_DIR_VARIABLE,
+    CacheWarning,
+    cache_dir,
+    load_entry,
+    store_entry,
+)
+
+# Staging folders are named ".<key>-<pid>-<random>" and live for the seconds of a write.
+STALE_AFTER_SECONDS = 3600
+
+
+class CacheNotWritableError(OSError):
+    """The cache folder cannot be written; the message names the variable and the fix."""
+
+    __module__ = "cnnlesson.cache"  # its public home, as tracebacks name it
+
+
+def check_writable(folder: Path | None = None) -> Path:
+    """Make sure trained models can be stored in ``folder`` (the cache), before training.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder, created if needed.
+
+    Raises
+    ------
+    CacheNotWritableError
+        When the folder cannot be created or written; the message names
+        ``CNNLESSON_CACHE_DIR`` and how to go on.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> in_the_way = Path(tempfile.mkdtemp()) / "a-file"
+    >>> _ = in_the_way.write_text("")
+    >>> check_writable(in_the_way)
+    Traceback (most recent call last):
+    cnnlesson.cache.CacheNotWritableError: the training cache .../a-file cannot be written ...
+    """
+    folder = cache_dir() if folder is None else Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-test-{os.getpid()}-{secrets.token_hex(4)}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise CacheNotWritableError(
+            f"the training cache {folder} cannot be written ({error.strerror or error}). "
+            f"Set {CACHE_DIR_VARIABLE} to a folder you can write, or train without the "
+            "cache (cache=False; --no-cache on the command line)."
+        ) from None
+    return folder
+
+
+def entry_lock(entry: Path):
+    """The lock of one cache entry, held while its model is trained and stored.
+
+    A :class:`filelock.FileLock` on ``.<key>.lock`` beside the entry; it is released
+    when the process ends, also when it is killed.  Acquiring it says so on stderr when
+    another process holds it, then waits.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> entry = Path(tempfile.mkdtemp()) / "example"
+    >>> with entry_lock(entry):
+    ...     print(sorted(path.name for path in entry.parent.iterdir()))
+    ['.example.lock']
+    """
+    import filelock
+
+    @contextlib.contextmanager
+    def held():
+        lock = filelock.FileLock(_lock_path(entry))
+        try:
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            _waiting_message(entry)
+            lock.acquire()
+        try:
+            yield lock
+        finally:
+            lock.release()
+
+    return held()
+
+
+def remove_stale_staging(folder: Path | None = None) -> list:
+    """Remove staging folders that killed writes left in the cache; return their paths.
+
+    A staging folder is stale when nobody holds its entry's lock, or when it is older
+    than an hour (a write takes seconds).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> (folder / ".abc123-4242-ff00ff00").mkdir()
+    >>> [path.name for path in remove_stale_staging(folder)]
+    ['.abc123-4242-ff00ff00']
+    """
+    import filelock
+
+    folder = cache_dir() if folder is None else Path(folder)
+    removed = []
+    if not folder.is_dir():
+        return removed
+    for staging, entry, age in _staging_folders(folder):
+        if age < STALE_AFTER_SECONDS:
+            try:
+                with filelock.FileLock(_lock_path(entry), timeout=0):
+                    pass
+            except filelock.Timeout:
+                continue  # its writer is at work
+        shutil.rmtree(staging, ignore_errors=True)
+        removed.append(staging)
+    return removed
+
+
+def discard_entry(entry: Path) -> None:
+    """Remove an entry, whether it is a folder or a file in the entry's place.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> entry = Path(tempfile.mkdtemp()) / "example"
+    >>> _ = entry.write_text("not an entry")
+    >>> discard_entry(entry); entry.exists()
+    False
+    """
+    if entry.is_dir() and not entry.is_symlink():
+        shutil.rmtree(entry, ignore_errors=True)
+    else:
+        entry.unlink(missing_ok=True)
+
+
+def load_or_train(entry: Path, model, train, *, recipe: dict, rebuild, cache=True):
+    """The cached result for ``entry``, or a new training run that is then stored.
+
+    Unusable entries are warned about (:class:`CacheWarning`), removed and trained
+    again.  Before training, the cache must be writable (else
+    :class:`CacheNotWritableError`); the training itself runs under the entry's lock,
+    so a second process that needs the same entry waits and then loads it.
+
+    Parameters
+    ----------
+    entry : pathlib.Path
+        The entry's folder, ``cache_dir() / cache_key(...)``.
+    model : keras.Model
+        The freshly built, compiled model: loaded into, or trained.
+    train : callable
+        ``train(model)`` trains in place and returns the JSON-ready result, with a
+        ``"recipe"`` item.
+    recipe : dict
+        The recipe the entry must record.
+    rebuild : callable
+        ``rebuild()`` returns a fresh model, used when loading an entry failed halfway.
+    cache : bool
+        False: train and store nothing, whatever is in the cache.
+
+    Returns
+    -------
+    tuple
+        ``(model, result, from_cache)``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from cnnlesson import build_lesson_model
+    >>> entry = Path(tempfile.mkdtemp()) / "example"
+    >>> def train(model):
+    ...     return {"recipe": {"seed": 0}, "test_accuracy": 0.5}
+    >>> model, result, from_cache = load_or_train(
+    ...     entry, build_lesson_model(), train, recipe={"seed": 0}, rebuild=build_lesson_model)
+    >>> from_cache, load_or_train(entry, build_lesson_model(), train, recipe={"seed": 0},
+    ...                           rebuild=build_lesson_model)[2]
+    (False, True)
+    """
+    if not cache:
+        return model, train(model), False
+    if entry.exists() or entry.is_symlink():
+        try:  # the usual case: a complete entry, read without waiting for any lock
+            return model, load_entry(entry, model, recipe), True
+        except Exception as error:  # any unusable entry is trained again, never fatal
+            model = _unusable(entry, error, rebuild)
+    check_writable(entry.parent)
+    remove_stale_staging(entry.parent)
+    with entry_lock(entry):
+        if entry.exists():  # another process trained it while this one waited
+            try:
+                return model, load_entry(entry, model, recipe), True
+            except Exception as error:
+                model = _unusable(entry, error, rebuild)
+        result = train(model)
+        store_entry(entry, model, result)
+    return model, result, False
+
+
+def _unusable(entry, reason, rebuild):
+    warnings.warn(f"training cache entry {entry} is unusable ({reason}); removing it and "
+                  "training again", CacheWarning, stacklevel=3)
+    discard_entry(entry)
+    return rebuild()
+
+
+def _lock_path(entry: Path) -> Path:
+    return entry.parent / f".{entry.name}.lock"
+
+
+def _waiting_message(entry: Path) -> None:
+    print(f"cnnlesson: another process is training the model of cache entry {entry.name}; "
+          "waiting for it, then loading its result", file=sys.stderr, flush=True)
+
+
+def _staging_folders(folder: Path):
+    """Yield (staging folder, its entry's path, age in seconds) for every staging folder."""
+    now = time.time()
+    for path in folder.iterdir():
+        name = path.name
+        if not name.startswith(".") or name.endswith(".lock") or not path.is_dir():
+            continue
+        key = name[1:].split("-", 1)[0]
+        try:
+            age = now - path.stat().st_mtime
+        except OSError:
+            continue
+        yield path, folder / key, age
