@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnnlesson.analysis.convolution import GREY_WEIGHTS
+from cnnlesson.analysis._convolution import GREY_WEIGHTS
 
 
 def _grey_at(image, height, width):
