@@ -19,7 +19,8 @@ from cnnlesson._checks import positive_int
 
 #: Layers whose work is per element, not a matrix product: counted as 0 FLOPs, like
 #: pooling and activations in :func:`cnnlesson.analysis.layer_forward_flops`.
-ELEMENTWISE_LAYERS = ("BatchNormalization", "RandomFlip", "RandomTranslation")
+AUGMENTATION_LAYERS = ("RandomFlip", "RandomTranslation")
+ELEMENTWISE_LAYERS = ("BatchNormalization", *AUGMENTATION_LAYERS)
 
 
 class LayerCost(NamedTuple):
@@ -68,7 +69,8 @@ def last_conv_receptive_field(model):
     """Width in pixels of the input window that one output of the last convolution sees.
 
     Read with :func:`cnnlesson.analysis.receptive_field` along the chain of layers up to
-    and including the last ``Conv2D``.
+    and including the last ``Conv2D``; augmentation layers are left out (they shift or
+    flip the whole image, and only in training).
 
     Raises
     ------
@@ -87,7 +89,10 @@ def last_conv_receptive_field(model):
     if "Conv2D" not in kinds:
         raise ValueError(f"model {model.name!r} has no Conv2D layer")
     last = len(kinds) - 1 - kinds[::-1].index("Conv2D")
-    return receptive_field(model.layers[:last + 1]).size
+    # Augmentation moves the whole image and is off at test time: no window of its own.
+    chain = [layer for layer in model.layers[:last + 1]
+             if type(layer).__name__ not in AUGMENTATION_LAYERS]
+    return receptive_field(chain).size
 
 
 class AccuracyChange(NamedTuple):
