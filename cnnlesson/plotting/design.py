@@ -124,5 +124,5 @@ def plot_accuracy_against_time(curves: Mapping[str, Mapping[str, Sequence[float]
     ax.set_ylabel("test accuracy after the epoch (%)")
     ax.set_xlim(left=0)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize="small")
+    ax.legend(loc="best", fontsize="small")
     return fig
