@@ -20,7 +20,7 @@ from cnnlesson.data import (  # noqa: E402
     scale_images,
 )
 from cnnlesson.extract import feature_extractor, feature_maps  # noqa: E402
-from cnnlesson.model import build_lesson_model, describe_variant  # noqa: E402
+from cnnlesson.model import build_design_model, build_lesson_model, describe_variant  # noqa: E402
 from cnnlesson.profiles import Profile, current_profile  # noqa: E402
 from cnnlesson.train import TrainingResult, train_lesson_model, train_model  # noqa: E402
 
@@ -29,6 +29,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CIFAR10_CLASSES",
     "DatasetError",
+    "build_design_model",
     "build_lesson_model",
     "cifar10_source",
     "describe_variant",

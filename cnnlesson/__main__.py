@@ -1,4 +1,4 @@
-"""Command line: ``python -m cnnlesson train`` trains the lesson's model.
+"""Command line: ``python -m cnnlesson train [--model NAME]`` trains a network (cached).
 
 The last line printed is one JSON object, so scripts can read the result with
 ``tail -n 1``.
@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+
+from cnnlesson.designs import MODELS
 
 
 def _positive_int(text):
@@ -50,6 +52,9 @@ def _parser():
                        "50,000 training images)")
     train.add_argument("--seed", type=_seed, default=0,
                        help="fixes initial weights, dropout and shuffling (0 to 2**32 - 1)")
+    train.add_argument("--model", choices=sorted(MODELS), default="lesson",
+                       help="which network: the tutorial's (lesson) or the design page's "
+                       "final design (design)")
     train.add_argument("--no-cache", action="store_true",
                        help="train even if a stored result exists, and store nothing")
     return parser
@@ -76,17 +81,17 @@ def main(argv=None):
 def _train(arguments):
     from cnnlesson.cache import CacheNotWritableError
     from cnnlesson.data import DatasetError
-    from cnnlesson.train import train_lesson_model
 
     try:
-        result = train_lesson_model(epochs=arguments.epochs, batch_size=arguments.batch_size,
-                                    subset=arguments.subset, seed=arguments.seed,
-                                    cache=not arguments.no_cache, verbose=1)
+        result = MODELS[arguments.model](epochs=arguments.epochs, batch_size=arguments.batch_size,
+                                         subset=arguments.subset, seed=arguments.seed,
+                                         cache=not arguments.no_cache, verbose=1)
     except (DatasetError, CacheNotWritableError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     summary = result.summary()
     summary.pop("history")
+    summary["model"] = arguments.model
     print(json.dumps(summary, sort_keys=True))
     return 0
 

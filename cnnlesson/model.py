@@ -1,7 +1,8 @@
-"""The lesson's network, and the variants the site compares it with.
+"""The lesson's network, the variants the site compares it with, and a better design.
 
-One builder serves every variant so that a comparison changes exactly one
-thing.  Layers are named explicitly, with the names Keras gives them in a fresh
+One builder serves every variant of the lesson's network so that a comparison
+changes exactly one thing; :func:`build_design_model` is the network the design
+page arrives at.  Layers are named explicitly, with the names Keras gives them in a fresh
 session (``conv2d``, ``dropout``, ``conv2d_1``, ...), so the summary matches
 the lesson's however many models were built before.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 
 from cnnlesson._checks import positive_int
+from cnnlesson.designs import build_design_model  # noqa: F401  (the final design)
 
 INPUT_SHAPE = (32, 32, 3)
 NUM_CLASSES = 10
@@ -164,3 +166,4 @@ def describe_variant(conv_kernel_sizes=LESSON_CONV_KERNEL_SIZES, output_activati
     """
     convs = " → ".join(f"{size}×{size}" for size in conv_kernel_sizes)
     return f"conv {convs}, {output_activation} output"
+

@@ -32,12 +32,18 @@ class Profile(NamedTuple):
         The shorter schedule every variant of a comparison is trained with.
     is_lesson_recipe : bool
         True when ``lesson`` is the tutorial's exact recipe, so its numbers are the lesson's.
+    design : dict
+        The design page's schedules: ``steps`` (every row of its one-change-at-a-time
+        table), ``calibration`` (short timed runs of the lesson's network and of the
+        final design on the same images, each at its own batch size) and ``headline``
+        (batch size, subset and most epochs of the final design's equal-time run).
     """
 
     name: str
     lesson: dict
     comparison: dict
     is_lesson_recipe: bool
+    design: dict
 
 
 PROFILES = {
@@ -46,12 +52,24 @@ PROFILES = {
         lesson={"epochs": 25, "batch_size": 32, "subset": None},
         comparison={"epochs": 5, "batch_size": 32, "subset": 10_000},
         is_lesson_recipe=True,
+        # Six rows of a few thousand images keep the table within a few minutes; the
+        # headline gets as long as the lesson's own 25 epochs took.
+        design={
+            "steps": {"epochs": 4, "batch_size": 64, "subset": 5_000},
+            "calibration": {"epochs": 2, "subset": 5_000},
+            "headline": {"batch_size": 128, "subset": None, "max_epochs": 60},
+        },
     ),
     "quick": Profile(
         name="quick",
         lesson={"epochs": 3, "batch_size": 32, "subset": 2_000},
         comparison={"epochs": 2, "batch_size": 32, "subset": 1_000},
         is_lesson_recipe=False,
+        design={
+            "steps": {"epochs": 2, "batch_size": 32, "subset": 1_000},
+            "calibration": {"epochs": 2, "subset": 1_000},
+            "headline": {"batch_size": 128, "subset": 2_000, "max_epochs": 3},
+        },
     ),
 }
 
