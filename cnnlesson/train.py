@@ -22,18 +22,18 @@ import functools
 import sys
 import time
 
-import numpy as np
-
 from cnnlesson import cache as _cache
 from cnnlesson import data as _data
 from cnnlesson._checks import positive_int
+from cnnlesson._fitting import epoch_clock, image_datasets, keras_history_by_site_names
 from cnnlesson.model import LESSON_CONV_KERNEL_SIZES, build_lesson_model, describe_variant
+
+__all__ = ["TRAINING_CODE_VERSION", "TrainingResult", "image_datasets", "train_lesson_model",
+           "train_model"]
 
 # Bump when a change to the training code changes the numbers it produces: it is
 # part of every cache key, so older entries are then trained again.
 TRAINING_CODE_VERSION = 2
-# Test images per evaluation batch: evaluation is per image, a larger batch is quicker.
-EVALUATION_BATCH_SIZE = 256
 
 
 @dataclasses.dataclass
@@ -250,7 +250,7 @@ def _train(build, variant, *, epochs, batch_size, subset, seed, cache, verbose, 
                   f"(not in the cache {entry.parent} yet)", file=sys.stderr, flush=True)
         train_images, test_images = image_datasets(x_train, y_train, x_test, y_test,
                                                    batch_size=batch_size, seed=seed)
-        clock, epoch_seconds = _epoch_clock(epochs, verbose)
+        clock, epoch_seconds = epoch_clock(epochs, verbose)
         start = time.perf_counter()
         # shuffle=False: the dataset reshuffles itself every epoch.
         fitted = model.fit(train_images, epochs=epochs, validation_data=test_images,
@@ -258,7 +258,8 @@ def _train(build, variant, *, epochs, batch_size, subset, seed, cache, verbose, 
         train_seconds = time.perf_counter() - start
         test_loss, test_accuracy = model.evaluate(test_images, verbose=0)[:2]
         return {
-            "history": {**_history(fitted.history), "epoch_seconds": epoch_seconds},
+            "history": {**keras_history_by_site_names(fitted.history),
+                        "epoch_seconds": epoch_seconds},
             "test_accuracy": float(test_accuracy),
             "test_loss": float(test_loss),
             "train_seconds": train_seconds,
@@ -276,94 +277,7 @@ def _train(build, variant, *, epochs, batch_size, subset, seed, cache, verbose, 
                           data_source=data_source, **_stored_numbers(stored))
 
 
-def image_datasets(x_train, y_train, x_test, y_test, *, batch_size, seed=0):
-    """The ``tf.data`` pipelines that :func:`train_model` gives ``model.fit``.
-
-    The pixels stay uint8 in memory (a quarter of float32) and each batch is
-    scaled on the way, to exactly the values of :func:`cnnlesson.scale_images`.
-
-    Parameters
-    ----------
-    x_train, y_train, x_test, y_test : numpy.ndarray
-        uint8 images (N, 32, 32, 3) and integer labels, as :func:`cnnlesson.load_cifar10`
-        returns them.
-    batch_size : int
-        Training batch size; the test set is batched by 256 (evaluation is per image).
-    seed : int
-        Seeds the shuffle, which draws a new order every epoch.
-
-    Returns
-    -------
-    tuple of tf.data.Dataset
-        ``(train, test)``, each yielding ``(float32 images, int labels)`` batches.
-
-    Examples
-    --------
-    >>> pixels = np.full((5, 32, 32, 3), 255, dtype=np.uint8)
-    >>> train, test = image_datasets(pixels, np.arange(5), pixels, np.arange(5), batch_size=2)
-    >>> images, labels = next(iter(test))
-    >>> images.shape.as_list(), float(images.numpy().max()), len(list(train))
-    ([5, 32, 32, 3], 1.0, 3)
-    """
-    import tensorflow as tf
-
-    # A table of the 256 scaled values: TensorFlow's own division rounds differently
-    # from NumPy's in the last bit, and the lesson's numbers are NumPy's.
-    table = tf.constant(_data.scale_images(np.arange(256, dtype=np.uint8)))
-
-    def scale(images, labels):
-        return tf.gather(table, tf.cast(images, tf.int32)), labels
-
-    def pipeline(images, labels, batch, shuffle):
-        dataset = tf.data.Dataset.from_tensor_slices((images, np.asarray(labels).reshape(-1)))
-        if shuffle:
-            dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-        return dataset.batch(batch).map(scale).prefetch(tf.data.AUTOTUNE)
-
-    return (pipeline(x_train, y_train, batch_size, shuffle=True),
-            pipeline(x_test, y_test, EVALUATION_BATCH_SIZE, shuffle=False))
-
-
-def _history(keras_history):
-    """Keras' per-epoch history under the site's names: loss, accuracy, val_loss, val_accuracy."""
-    history = {}
-    for prefix in ("", "val_"):
-        history[f"{prefix}loss"] = keras_history[f"{prefix}loss"]
-        accuracy = next(name for name in keras_history if name.startswith(prefix)
-                        and "acc" in name and (prefix or not name.startswith("val_")))
-        history[f"{prefix}accuracy"] = keras_history[accuracy]
-    return {name: [float(value) for value in values] for name, values in history.items()}
-
-
 def _stored_numbers(stored: dict) -> dict:
     names = ("history", "test_accuracy", "test_loss", "train_seconds",
              "images_per_second", "recipe")
     return {name: stored[name] for name in names}
-
-
-def _report(line):
-    """Print a progress line; where stdout is captured (a docs build), echo it to the terminal."""
-    print(line, flush=True)
-    if sys.stdout is not sys.__stdout__ and sys.__stderr__ is not None:
-        print(line, file=sys.__stderr__, flush=True)
-
-
-def _epoch_clock(epochs, verbose):
-    """A callback timing every epoch (validation included), and the list it fills.
-
-    At ``verbose=2`` it also prints one line per epoch.
-    """
-    import keras
-
-    seconds, started = [], []
-
-    def begin(epoch, logs=None):
-        started.append(time.perf_counter())
-
-    def end(epoch, logs=None):
-        seconds.append(time.perf_counter() - started[-1])
-        if verbose == 2:
-            numbers = " - ".join(f"{name}: {value:.4f}" for name, value in (logs or {}).items())
-            _report(f"Epoch {epoch + 1}/{epochs} - {seconds[-1]:.1f}s - {numbers}")
-
-    return keras.callbacks.LambdaCallback(on_epoch_begin=begin, on_epoch_end=end), seconds
