@@ -8,6 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from cnnlesson.analysis._confusion import confusion_counts
 from cnnlesson.plotting._base import (
     MATRIX_CMAP,
     OKABE_ITO,
@@ -79,18 +80,6 @@ def plot_training_curves(history, *, title=None, val_label="test") -> Figure:
     return fig
 
 
-def _labels(y_true, y_pred, class_names):
-    y_true, y_pred = np.asarray(y_true).reshape(-1), np.asarray(y_pred)
-    y_pred = y_pred.argmax(axis=-1) if y_pred.ndim == 2 and y_pred.shape[1] > 1 else y_pred
-    y_pred, k = y_pred.reshape(-1), len(class_names)
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true has {y_true.size} labels but y_pred has {y_pred.size}")
-    if y_true.size == 0 or min(y_true.min(), y_pred.min()) < 0 or max(y_true.max(),
-                                                                      y_pred.max()) >= k:
-        raise ValueError(f"labels must be integers in 0..{k - 1}, one per class name")
-    return y_true.astype(int), y_pred.astype(int), k
-
-
 def plot_confusion_matrix(y_true, y_pred, class_names, *, title=None, normalize=True) -> Figure:
     """Heat map of how often images of each true class are predicted as each class.
 
@@ -117,14 +106,15 @@ def plot_confusion_matrix(y_true, y_pred, class_names, *, title=None, normalize=
     >>> describe(fig)
     'Confusion matrix of 3 classes over 4 images, 75.0% correct; ... cat predicted as dog (50%).'
     """
-    y_true, y_pred, k = _labels(y_true, y_pred, class_names)
-    counts = np.zeros((k, k), dtype=int)
-    np.add.at(counts, (y_true, y_pred), 1)
+    k = len(class_names)
+    counts = confusion_counts(y_true, y_pred, k)
+    if counts.sum() == 0:
+        raise ValueError("the confusion matrix needs at least one image")
     rates = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     off = np.where(np.eye(k, dtype=bool), -1.0, rates)
     t, p = np.unravel_index(off.argmax(), off.shape)
-    alt = (f"Confusion matrix of {k} classes over {y_true.size} images, "
-           f"{np.mean(y_true == y_pred):.1%} correct; the most common confusion is "
+    alt = (f"Confusion matrix of {k} classes over {counts.sum()} images, "
+           f"{np.trace(counts) / counts.sum():.1%} correct; the most common confusion is "
            f"{class_names[t]} predicted as {class_names[p]} ({rates[t, p]:.0%}).")
     fig = _figure((2.3 + 0.5 * k, 1.5 + 0.5 * k), title or "Confusion matrix", alt)
     ax = fig.add_subplot()
@@ -158,10 +148,12 @@ def plot_per_class_accuracy(y_true, y_pred, class_names, *, title=None) -> Figur
     >>> describe(fig)
     'Accuracy per class for 2 classes: best dog (100.0%), worst cat (50.0%), overall 75.0%.'
     """
-    y_true, y_pred, k = _labels(y_true, y_pred, class_names)
-    acc = (np.bincount(y_true, weights=y_true == y_pred, minlength=k)
-           / np.maximum(np.bincount(y_true, minlength=k), 1))
-    overall, best, worst = np.mean(y_true == y_pred), int(acc.argmax()), int(acc.argmin())
+    k = len(class_names)
+    counts = confusion_counts(y_true, y_pred, k)
+    if counts.sum() == 0:
+        raise ValueError("per-class accuracy needs at least one image")
+    acc = np.diag(counts) / np.maximum(counts.sum(axis=1), 1)
+    overall, best, worst = np.trace(counts) / counts.sum(), int(acc.argmax()), int(acc.argmin())
     alt = (f"Accuracy per class for {k} classes: best {class_names[best]} ({acc[best]:.1%}), "
            f"worst {class_names[worst]} ({acc[worst]:.1%}), overall {overall:.1%}.")
     fig = _figure((6.4, 1.2 + 0.38 * k), title or "Accuracy per class", alt)
