@@ -13,10 +13,13 @@ one idea each:
   (:func:`conv2d_layer_with_weights`), and 1x1 channel mixing (:func:`mix_channels_1x1`);
 - two stacked convolutions as one composed kernel, and why a ReLU between them breaks the
   identity (:func:`compose_kernels`, :func:`stacked_vs_single_check`);
-- one feature map as a sum of per-channel maps (:func:`decompose_feature_map`).
+- one feature map as a sum of per-channel maps (:func:`decompose_feature_map`);
 - the effective receptive field: the gradient of a central unit with respect to the input,
   averaged over images (Luo et al., 2016) (:func:`effective_receptive_field`,
-  :func:`effective_area`).
+  :func:`effective_area`);
+- how much a layer's maps still look like the picture, the one measure of "abstract" the
+  pages report (:func:`layer_likeness`, :func:`map_likeness`);
+- which classes a classifier confuses (:func:`confusion_counts`, :func:`most_confused`).
 
 The convolutions are plain NumPy cross-correlations (what Keras ``Conv2D`` computes), so
 the pages can show and verify each claim without a framework; Keras is imported only
@@ -25,7 +28,9 @@ inside the functions that compare against a real layer.
 
 from __future__ import annotations
 
+from cnnlesson.analysis._abstraction import layer_likeness, map_likeness
 from cnnlesson.analysis._composition import StackedCheck, compose_kernels, stacked_vs_single_check
+from cnnlesson.analysis._confusion import Confusion, confusion_counts, most_confused
 from cnnlesson.analysis._convolution import (
     GREY_WEIGHTS,
     apply_conv2d,
@@ -65,23 +70,12 @@ from cnnlesson.analysis._sizes import (
 )
 
 __all__ = [
-    "GREY_WEIGHTS", "FeatureMapParts", "LayerParams", "ReceptiveField", "StackedCheck",
-    "apply_conv2d", "check_decomposition", "compose_kernels", "conv2d_layer_with_weights",
-    "conv2d_params", "conv3d_params", "conv_forward_flops", "conv_output_size",
-    "decompose_feature_map", "dense_forward_flops", "EffectiveField", "effective_area",
-    "effective_receptive_field", "dense_params", "forward_flops_per_image",
-    "layer_forward_flops", "mix_channels_1x1", "parameter_table", "pool_output_size",
-    "receptive_field", "stacked_vs_single_check", "total_parameters",
-    "training_flops_per_image",
+    "apply_conv2d", "check_decomposition", "compose_kernels", "Confusion", "confusion_counts",
+    "conv2d_layer_with_weights", "conv2d_params", "conv3d_params", "conv_forward_flops",
+    "conv_output_size", "decompose_feature_map", "dense_forward_flops", "dense_params",
+    "effective_area", "effective_receptive_field", "EffectiveField", "FeatureMapParts",
+    "forward_flops_per_image", "GREY_WEIGHTS", "layer_forward_flops", "layer_likeness",
+    "LayerParams", "map_likeness", "mix_channels_1x1", "most_confused", "parameter_table",
+    "pool_output_size", "receptive_field", "ReceptiveField", "stacked_vs_single_check",
+    "StackedCheck", "total_parameters", "training_flops_per_image",
 ]
-
-# How much a layer's maps still look like the picture (the one measure of "abstract"
-# the pages report), and which classes a classifier confuses.
-from cnnlesson.analysis._abstraction import layer_likeness, map_likeness  # noqa: E402
-from cnnlesson.analysis._confusion import (  # noqa: E402
-    Confusion,
-    confusion_counts,
-    most_confused,
-)
-
-__all__ += ["Confusion", "confusion_counts", "layer_likeness", "map_likeness", "most_confused"]
