@@ -247,7 +247,7 @@ def _train(build, variant, *, epochs, batch_size, subset, seed, cache, verbose, 
             # On stderr, so that it reaches the terminal also when a docs build captures stdout.
             print(f"cnnlesson: training {label or model.name}: {epochs} epochs of "
                   f"{len(x_train):,} images, batch {batch_size} "
-                  f"(not in the cache {entry.parent} yet)", file=sys.stderr, flush=True)
+                  "(not in the training cache yet)", file=sys.stderr, flush=True)
         train_images, test_images = image_datasets(x_train, y_train, x_test, y_test,
                                                    batch_size=batch_size, seed=seed)
         clock, epoch_seconds = epoch_clock(epochs, verbose)
