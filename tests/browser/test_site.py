@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-LESSON_PAGES = ("index", "network", "feature_maps", "convolution_effects", "errata",
-                "how_built", "api", "cite", "bibliography")
+LESSON_PAGES = ("index", "network", "feature_maps", "explore", "convolution_effects", "design",
+                "errata", "how_built", "api", "cite", "bibliography")
 MATH_PAGES = ("network", "feature_maps")
 EXAMPLE_PAGE = "auto_examples/plot_train_lesson_model.html"
 
