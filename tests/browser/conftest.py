@@ -40,6 +40,13 @@ import pytest
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser")
 
+SETTLE_SCRIPT = """async () => {
+  await document.fonts.ready;
+  await new Promise(requestAnimationFrame);
+  const fades = document.getAnimations().filter((a) => a instanceof CSSTransition);
+  await Promise.allSettled(fades.map((a) => a.finished));
+}"""
+
 
 def _find_chromium() -> str | None:
     named = os.environ.get("CNNLESSON_CHROMIUM")
@@ -131,6 +138,10 @@ def open_page(browser, site_url):
         response = page.goto(site_url + relative_path.lstrip("/"), wait_until="load")
         assert response is not None and response.ok, (
             f"{relative_path}: HTTP {response.status if response else 'no response'}")
+        # The theme picks light or dark after load and Bootstrap fades colours in for
+        # 0.15 s; a check that reads colours mid-fade sees neither theme (axe once read
+        # the search button's text as black on the dark header).
+        page.evaluate(SETTLE_SCRIPT)
         return page
 
     yield open_

@@ -23,9 +23,16 @@ def blocking_violations(axe, page):
     violations = axe.run(page, options=options).response["violations"]
     return [
         f"{v['id']} ({v['impact']}): {v['help']} at "
-        + "; ".join(" ".join(node["target"]) for node in v["nodes"][:5])
+        + "; ".join(_describe(node) for node in v["nodes"][:5])
         for v in violations if v["impact"] in BLOCKING
     ]
+
+
+def _describe(node):
+    # axe's own words for the first failed check, e.g. the two colours and their ratio
+    checks = node.get("any") or node.get("all") or node.get("none") or []
+    detail = f" ({checks[0]['message']})" if checks else ""
+    return " ".join(node["target"]) + detail
 
 
 @pytest.mark.parametrize("color_scheme", ["light", "dark"])
