@@ -14,7 +14,8 @@ hold one idea each: pixels (:func:`plot_image`, :func:`plot_feature_maps`,
 :func:`plot_kernels`), training and evaluation (:func:`plot_training_curves`,
 :func:`plot_confusion_matrix`, :func:`plot_per_class_accuracy`,
 :func:`plot_variant_comparison`), and the colours, the figure factory and :func:`describe`
-shared by both.
+shared by both, a network's layers (:func:`plot_architecture`) and its costs and
+accuracy over time (:func:`plot_layer_costs`, :func:`plot_accuracy_against_time`).
 """
 
 from __future__ import annotations
@@ -39,7 +40,12 @@ __all__ = ["describe", "set_alt_text", "plot_image", "plot_feature_maps", "plot_
            "plot_training_curves", "plot_confusion_matrix", "plot_per_class_accuracy",
            "plot_variant_comparison"]
 
-# A network drawn as one block per layer (its own private module, like the others).
+# A network drawn as one block per layer, and the design page's cost and time figures
+# (private modules of their own, like the others).
 from cnnlesson.plotting._architecture import plot_architecture  # noqa: E402
+from cnnlesson.plotting._design import (  # noqa: E402
+    plot_accuracy_against_time,
+    plot_layer_costs,
+)
 
-__all__ += ["plot_architecture"]
+__all__ += ["plot_architecture", "plot_layer_costs", "plot_accuracy_against_time"]
