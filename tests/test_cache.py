@@ -22,6 +22,7 @@ from cnnlesson.cache import (
     check_writable,
     entry_lock,
     load_or_train,
+    record_loads,
     remove_stale_staging,
     store_entry,
     verify_entry,
@@ -253,3 +254,16 @@ def test_command_line_refuses_a_subset_larger_than_the_data(tiny_cifar10, capsys
     error = capsys.readouterr().err
     assert "subset=60,000 is more than the 200 training images" in error
     assert not cache_dir().exists() or entries() == []
+
+
+def test_record_loads_reports_training_time_of_loaded_entries_only(tiny_cifar10):
+    with record_loads() as while_training:
+        trained = train_lesson_model(**TINY_RECIPE)
+    assert while_training == {}  # trained here, not loaded
+    with record_loads() as outer:
+        with record_loads() as inner:
+            loaded = train_lesson_model(**TINY_RECIPE)
+    assert loaded.from_cache
+    assert inner == outer == {trained.cache_key: pytest.approx(trained.train_seconds)}
+    train_lesson_model(**TINY_RECIPE)  # after the block: nothing more is recorded
+    assert len(outer) == 1

@@ -13,7 +13,8 @@ killed build left are removed later (:func:`remove_stale_staging`).  One lock pe
 (:func:`entry_lock`) makes two builds that need the same model train it once: the second
 waits, then loads.  A cache that cannot be written is refused before training
 (:func:`check_writable`); a write that still fails afterwards only warns, so a finished
-training is never lost (:func:`store_entry`).  :func:`load_or_train` puts these together.
+training is never lost (:func:`store_entry`).  :func:`load_or_train` puts these together;
+:func:`record_loads` tells what it loaded and how long that took to train.
 """
 
 from cnnlesson.cache._sharing import (
@@ -22,6 +23,7 @@ from cnnlesson.cache._sharing import (
     discard_entry,
     entry_lock,
     load_or_train,
+    record_loads,
     remove_stale_staging,
 )
 from cnnlesson.cache._store import (
@@ -39,5 +41,6 @@ from cnnlesson.cache._store import (
 __all__ = [
     "CACHE_DIR_VARIABLE", "CacheNotWritableError", "CacheWarning", "cache_dir", "cache_key",
     "cached_results", "check_writable", "discard_entry", "entry_lock", "library_versions",
-    "load_entry", "load_or_train", "remove_stale_staging", "store_entry", "verify_entry",
+    "load_entry", "load_or_train", "record_loads", "remove_stale_staging", "store_entry",
+    "verify_entry",
 ]

@@ -2,7 +2,6 @@
 each example's running time measured for cnnlesson.profiles.announce, and which package
 objects the examples use."""
 
-import functools
 import json
 import os
 import re
@@ -88,39 +87,28 @@ TOLERANCE = 0.25
 _run = {}
 
 
-def _record_cached_training(train):
-    """Wrap cnnlesson.train_lesson_model so that a result loaded from the cache of
-    trained models adds its training time to the example's time: a reader who runs the
-    example alone, with an empty cache, waits for that training too."""
-
-    @functools.wraps(train)
-    def recording(*args, **kwargs):
-        result = train(*args, **kwargs)
-        if result.from_cache and "cached" in _run:
-            _run["cached"][result.cache_key] = result.train_seconds
-        return result
-
-    recording.cnnlesson_recording = True
-    return recording
-
-
 def time_examples(gallery_conf, fname, when):
-    """Reset hook: time each example ("before" and "after" it runs) into TIMES_FILE."""
+    """Reset hook: time each example ("before" and "after" it runs) into TIMES_FILE.
+
+    A model the example loads from the cache of trained models adds the time its
+    training took (``cnnlesson.cache.record_loads``): a reader who runs the example
+    alone, with an empty cache, waits for that training too.
+    """
     if fname is None:
         return
-    import cnnlesson
+    from cnnlesson.cache import record_loads
 
-    if not getattr(cnnlesson.train_lesson_model, "cnnlesson_recording", False):
-        cnnlesson.train_lesson_model = _record_cached_training(cnnlesson.train_lesson_model)
     name = Path(fname).stem
     if when == "before":
-        _run.clear()
-        _run.update(name=name, start=time.perf_counter(), cached={})
+        _finish_recording()
+        recording = record_loads()
+        _run.update(name=name, start=time.perf_counter(), recording=recording,
+                    loaded=recording.__enter__())
         return
     if _run.get("name") != name:
         return
-    seconds = time.perf_counter() - _run["start"] + sum(_run["cached"].values())
-    _run.clear()
+    seconds = time.perf_counter() - _run["start"] + sum(_run["loaded"].values())
+    _finish_recording()
     profile = os.environ.get("CNNLESSON_PROFILE", "").strip() or "full"
     stored = json.loads(TIMES_FILE.read_text("utf-8")) if TIMES_FILE.is_file() else {}
     times = stored.setdefault("seconds", {}).setdefault(profile, {})
@@ -131,6 +119,12 @@ def time_examples(gallery_conf, fname, when):
                            "cache of trained models, measured by the docs builds "
                            "(docs/_ext/gallery_support.py); not edited by hand.")
         TIMES_FILE.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n", "utf-8")
+
+
+def _finish_recording():
+    if "recording" in _run:
+        _run["recording"].__exit__(None, None, None)
+    _run.clear()
 
 
 def times_note(name: str, times: dict | None = None) -> str:
