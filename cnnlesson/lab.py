@@ -6,7 +6,11 @@
 - :func:`accuracy_change` says whether the difference between two rows of a table is
   larger than the noise of a finite test set (with :mod:`cnnlesson.compare`).
 - :func:`steady_epoch_seconds` and :func:`equal_time_epochs` turn measured epoch times
-  into a number of epochs that fits a time budget.
+  into a number of epochs that fits a time budget; :func:`equal_time_plan` does it for the
+  design against the tutorial's network, from short timed runs of both.
+- :func:`equal_time_runs` is the page's headline: the tutorial's network and the final
+  design, trained for the same time. The design page and the explorer page both call it,
+  so both show the same cached model.
 """
 
 from __future__ import annotations
@@ -166,3 +170,132 @@ def equal_time_epochs(budget_seconds, epoch_seconds, *, overhead_seconds=0.0, ma
                          f"{epoch_seconds!r} and {overhead_seconds!r}")
     epochs = max(1, math.floor((budget_seconds - overhead_seconds) / epoch_seconds))
     return epochs if max_epochs is None else min(epochs, positive_int(max_epochs, "max_epochs"))
+
+
+class EqualTimePlan(NamedTuple):
+    """How many epochs of the final design fit in the time of the tutorial's run."""
+
+    epochs: int
+    """Whole design epochs that fit (at least one, at most the profile's ``max_epochs``)."""
+    epoch_ratio: float
+    """A design epoch's time over a tutorial epoch's, measured in the short timed runs."""
+    graph_seconds: float
+    """The extra time of the design's first epoch, which also builds the graph."""
+
+
+def equal_time_plan(lesson_history, lesson_seconds, timed_lesson_history, timed_design_history,
+                    *, max_epochs=None):
+    """Design epochs that fit in the tutorial's training time, from short timed runs of both.
+
+    The timed runs (the same images, each network at its own batch size) give the ratio
+    of their steady epoch times; the tutorial's own run's steady epoch time, scaled by that
+    ratio, is the design's epoch time on the full schedule. The extra time of the design's
+    first epoch, which also builds its graph, comes out of the budget first.
+
+    Parameters
+    ----------
+    lesson_history : dict
+        The tutorial's run's history (``epoch_seconds``).
+    lesson_seconds : float
+        Its training time: the budget.
+    timed_lesson_history, timed_design_history : dict
+        Histories of the two short timed runs.
+    max_epochs : int, optional
+        The most epochs to plan.
+
+    Returns
+    -------
+    EqualTimePlan
+
+    Examples
+    --------
+    A design epoch takes twice a tutorial epoch, the design's graph 4 s to build, and the
+    tutorial's five epochs took 52 s:
+
+    >>> equal_time_plan({"epoch_seconds": [12.0, 10.0, 10.0, 10.0, 10.0]}, 52.0,
+    ...                 {"epoch_seconds": [3.0, 1.0, 1.0]}, {"epoch_seconds": [6.0, 2.0, 2.0]})
+    EqualTimePlan(epochs=2, epoch_ratio=2.0, graph_seconds=4.0)
+    """
+    design_steady = steady_epoch_seconds(timed_design_history)
+    ratio = design_steady / steady_epoch_seconds(timed_lesson_history)
+    graph_seconds = max(0.0, timed_design_history["epoch_seconds"][0] - design_steady)
+    epochs = equal_time_epochs(lesson_seconds, ratio * steady_epoch_seconds(lesson_history),
+                               overhead_seconds=graph_seconds, max_epochs=max_epochs)
+    return EqualTimePlan(epochs, ratio, graph_seconds)
+
+
+class EqualTimeRuns(NamedTuple):
+    """The tutorial's network and the final design, trained for the same time."""
+
+    lesson: object
+    """The tutorial's run (:class:`cnnlesson.TrainingResult`): its time is the budget."""
+    design: object
+    """The final design's run, ``plan.epochs`` epochs (:class:`cnnlesson.TrainingResult`)."""
+    plan: EqualTimePlan
+    """How the number of epochs was chosen."""
+
+
+def equal_time_runs(profile, *, cache=True, verbose=0):
+    """Train the tutorial's network and the final design at equal wall-clock time.
+
+    The tutorial's network trains with ``profile.lesson``. Short timed runs of both
+    networks on the same images (``profile.design["calibration"]``, each at its own batch
+    size) give :func:`equal_time_plan` the design's epoch time; the design then trains on
+    ``profile.design["headline"]``'s images for that many epochs. Every run goes through
+    the training cache, so the timed runs, and so the number of epochs and the design's
+    cache entry, are the same on every later call: the pages that call this show one and
+    the same model, and a rebuild trains nothing.
+
+    Parameters
+    ----------
+    profile : cnnlesson.Profile
+        The build profile, e.g. :func:`cnnlesson.current_profile`.
+    cache : bool
+        Passed on to every training run.
+    verbose : int
+        Passed on to every training run.
+
+    Returns
+    -------
+    EqualTimeRuns
+
+    Raises
+    ------
+    ValueError
+        For a profile without the design's ``calibration`` and ``headline`` schedules.
+
+    Examples
+    --------
+    Training needs the data (a download, or the local copy):
+
+    >>> import cnnlesson
+    >>> runs = equal_time_runs(cnnlesson.current_profile())  # doctest: +SKIP
+    >>> runs.design.recipe["epochs"] == runs.plan.epochs  # doctest: +SKIP
+    True
+
+    A profile without the schedules is refused before anything trains:
+
+    >>> from cnnlesson.profiles import PROFILES
+    >>> equal_time_runs(PROFILES["quick"]._replace(design={}))
+    Traceback (most recent call last):
+    ValueError: profile 'quick' has no design schedule 'calibration'; ...
+    """
+    from cnnlesson.designs import train_design_model
+    from cnnlesson.model import build_lesson_model
+    from cnnlesson.train import train_lesson_model, train_model
+
+    for part in ("calibration", "headline"):
+        if part not in profile.design:
+            raise ValueError(f"profile {profile.name!r} has no design schedule {part!r}; "
+                             "see cnnlesson.profiles.PROFILES for both")
+    calibration, headline = profile.design["calibration"], profile.design["headline"]
+    runs = {"cache": cache, "verbose": verbose}
+    lesson = train_lesson_model(**profile.lesson, **runs)
+    timed_lesson = train_model(build_lesson_model, **calibration,
+                               batch_size=profile.lesson["batch_size"], **runs)
+    timed_design = train_design_model(**calibration, batch_size=headline["batch_size"], **runs)
+    plan = equal_time_plan(lesson.history, lesson.train_seconds, timed_lesson.history,
+                           timed_design.history, max_epochs=headline["max_epochs"])
+    design = train_design_model(epochs=plan.epochs, batch_size=headline["batch_size"],
+                                subset=headline["subset"], **runs)
+    return EqualTimeRuns(lesson, design, plan)

@@ -150,3 +150,19 @@ def test_command_line_trains_the_design_and_names_it(tiny_cifar10, capsys):
                  "--subset", "32"]) == 0
     again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert again["from_cache"] and again["cache_key"] == summary["cache_key"]
+
+
+def test_equal_time_runs_plan_the_design_and_give_the_same_model_again(tiny_cifar10):
+    tiny = PROFILES["quick"]._replace(
+        name="tiny", lesson={"epochs": 2, "batch_size": 16, "subset": 32},
+        design={"steps": {}, "calibration": {"epochs": 2, "subset": 32},
+                "headline": {"batch_size": 16, "subset": 32, "max_epochs": 2}})
+    runs = lab.equal_time_runs(tiny)
+    assert runs.lesson.recipe["epochs"] == 2 and runs.lesson.recipe["model"] == "lesson_cnn"
+    assert runs.design.recipe["model"] == "design_cnn"
+    assert 1 <= runs.plan.epochs == runs.design.recipe["epochs"] <= 2
+    assert runs.plan.epoch_ratio > 0 and runs.plan.graph_seconds >= 0
+    # A second page asking for the headline gets the same model from the cache.
+    again = lab.equal_time_runs(tiny)
+    assert again.plan == runs.plan and again.design.from_cache and again.lesson.from_cache
+    assert again.design.cache_key == runs.design.cache_key

@@ -1,6 +1,6 @@
 """The explorer page's scripts, styles and data, and nothing of them on other pages.
 
-The page ``explore`` exports the trained network while it runs (``cnnlesson.export``) into
+The page ``explore`` exports the trained networks while it runs (``cnnlesson.export``) into
 the folder named by ``explorer_data_dir`` (conf.py passes it to the page's kernel in the
 environment variable ``CNNLESSON_EXPLORER_DATA``). When the build finishes, this extension
 copies that folder to ``_static/explorer-data/`` of the built site, so that a page whose
@@ -32,7 +32,7 @@ def _copy_data(app, exception):
     if exception is not None or app.builder.format != "html" or not app.config.explorer_data_dir:
         return
     source = Path(app.config.explorer_data_dir)
-    if not (source / "model.json").is_file():
+    if not (source / "explorer.json").is_file():
         logger.warning(
             f"the explorer's data is missing from {source}: the page 'explore' writes it when "
             "it runs; rebuild with --clean (or delete the notebook cache) to run it again")

@@ -45,3 +45,17 @@ def test_no_serious_accessibility_violation(open_page, axe, name, color_scheme):
         page.evaluate("window.cnnlessonExplorer.ready")
     problems = blocking_violations(axe, page)
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_explorer_with_the_final_design_has_no_serious_violation(open_page, axe, color_scheme):
+    page = open_page("explore.html", color_scheme=color_scheme)
+    page.wait_for_function("window.cnnlessonExplorer !== undefined")
+    page.evaluate("window.cnnlessonExplorer.ready")
+    page.check("input[name=cnx-network][value=design]")
+    page.wait_for_function("window.cnnlessonExplorer.state.network === 'design'"
+                           " && document.querySelector('#cnx-status').textContent === ''")
+    # Its computation panel, with the batch normalisation and ReLU that follow, shown too.
+    assert page.locator("#cnx-next-re_lu").count() == 1
+    problems = blocking_violations(axe, page)
+    assert not problems, "\n".join(problems)

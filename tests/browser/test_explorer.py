@@ -1,8 +1,9 @@
 """The explorer page (docs/explore.md) in headless Chromium, against the build's own Keras.
 
-The build writes, next to the data the page loads, Keras's answers for three of the shipped
-images (every spatial layer's maps and the ten outputs) and the first convolution split
-into its parts by ``cnnlesson.analysis.decompose_feature_map`` at a few units
+The build writes, next to the data the page loads for each of its two networks (the
+tutorial's, ``lesson/``, and the final design, ``design/``), Keras's answers for three of the
+shipped images (every spatial layer's maps and the ten outputs) and the first convolution
+split into its parts by ``cnnlesson.analysis.decompose_feature_map`` at a few units
 (``reference.json`` and ``reference.bin``, from ``cnnlesson.export.write_reference``).
 """
 
@@ -18,17 +19,28 @@ import pytest
 
 PAGE = "explore.html"
 TOLERANCE = 1e-4
-# Receptive field of an inner unit, and of the corner unit (0, 0) where the border clips it.
+NETWORKS = ("lesson", "design")
+# Receptive field of the unit the page selects when the layer is chosen, and of the corner
+# unit (0, 0) where the border clips it; by hand from the layers' windows and strides.
 FIELDS = {"conv2d": (3, 2), "conv2d_1": (5, 3), "max_pooling2d": (6, 4)}
+# The final design: the unit (3, 3) of conv2d_5's 8×8 maps has a 32-pixel window starting
+# 2 pixels above the image, so the image holds 30 rows of it; the corner unit 18.
+DESIGN_FIELDS = {"conv2d_1": (5, 3), "conv2d_2": (10, 6), "conv2d_5": (30, 18)}
 
 
 @pytest.fixture(scope="module")
 def data(site_dir):
     folder = site_dir / "_static" / "explorer-data"
-    manifest = json.loads((folder / "model.json").read_text())
+    index = json.loads((folder / "explorer.json").read_text())
     images = np.frombuffer((folder / "images.bin").read_bytes(), np.uint8).reshape(-1, 32, 32, 3)
-    reference = json.loads((folder / "reference.json").read_text())
-    return manifest, images, reference, (folder / "reference.bin").read_bytes()
+    networks = {}
+    for key in NETWORKS:
+        networks[key] = {
+            "manifest": {**index, **json.loads((folder / key / "model.json").read_text())},
+            "reference": json.loads((folder / key / "reference.json").read_text()),
+            "blob": (folder / key / "reference.bin").read_bytes(),
+        }
+    return index, images, networks
 
 
 @pytest.fixture
@@ -37,10 +49,25 @@ def explorer(open_page):
     return ready(open_page(PAGE))
 
 
+@pytest.fixture
+def design(explorer):
+    """The explorer page showing the final design, chosen with its radio button."""
+    explorer.check("input[name=cnx-network][value=design]")
+    explorer.wait_for_function(
+        "window.cnnlessonExplorer.state.network === 'design'"
+        " && document.querySelector('#cnx-status').textContent === ''")
+    return explorer
+
+
 def ready(page):
     page.wait_for_function("window.cnnlessonExplorer !== undefined")
     page.evaluate("window.cnnlessonExplorer.ready")
     return page
+
+
+def downloaded(page):
+    return page.evaluate(
+        "() => performance.getEntriesByType('resource').map((r) => r.name)")
 
 
 def reference_map(blob, entry):
@@ -70,14 +97,19 @@ def png(width, height, rgb_at):
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
-def test_forward_equals_keras(explorer, data):
-    manifest, images, reference, blob = data
+@pytest.mark.parametrize("network", NETWORKS)
+def test_forward_equals_keras(explorer, data, network):
+    _, images, networks = data
+    manifest, reference, blob = (networks[network][k] for k in ("manifest", "reference", "blob"))
     assert len(reference["images"]) >= 3
     spatial = [name for name, g in manifest["geometry"].items() if len(g["shape"]) == 3]
     assert {"conv2d", "conv2d_1", "max_pooling2d"} <= set(spatial)
+    if network == "design":
+        assert {"batch_normalization", "re_lu", "conv2d_5", "max_pooling2d_2"} <= set(spatial)
     for entry in reference["images"]:
         pixels = images[entry["image"]].ravel().tolist()
-        result = explorer.evaluate("p => window.cnnlessonExplorer.forward(p)", pixels)
+        result = explorer.evaluate("([p, n]) => window.cnnlessonExplorer.forward(p, {network: n})",
+                                   [pixels, network])
         assert sorted(result["maps"]) == sorted(entry["maps"]) == sorted(spatial)
         for name, stored in entry["maps"].items():
             keras_maps = reference_map(blob, stored)
@@ -91,15 +123,41 @@ def test_forward_equals_keras(explorer, data):
         assert gap <= TOLERANCE, f"image {entry['image']}: outputs off by {gap}"
 
 
-def test_forward_refuses_bad_pixels(explorer):
+def test_forward_without_a_network_runs_the_one_shown(explorer, data):
+    _, images, networks = data
+    horse = images[0].ravel().tolist()
+    expected = {key: networks[key]["reference"]["images"][0]["probabilities"] for key in NETWORKS}
+    assert networks["lesson"]["reference"]["images"][0]["image"] == 0
+    scores = explorer.evaluate("p => window.cnnlessonExplorer.forward(p)", horse)["probabilities"]
+    assert np.abs(np.asarray(scores) - expected["lesson"]).max() <= TOLERANCE
+    explorer.evaluate("window.cnnlessonExplorer.use('design')")
+    scores = explorer.evaluate("p => window.cnnlessonExplorer.forward(p)", horse)["probabilities"]
+    assert np.abs(np.asarray(scores) - expected["design"]).max() <= TOLERANCE
+    assert explorer.is_checked("input[name=cnx-network][value=design]")
+
+
+def test_forward_refuses_bad_pixels_and_unknown_networks(explorer):
     with pytest.raises(Exception, match="3072 pixel values"):
         explorer.evaluate("window.cnnlessonExplorer.forward([1, 2, 3])")
     with pytest.raises(Exception, match="integers 0 to 255"):
         explorer.evaluate("window.cnnlessonExplorer.forward(new Array(3072).fill(300))")
+    with pytest.raises(Exception, match='no network "resnet".*"lesson" and "design"'):
+        explorer.evaluate("window.cnnlessonExplorer.forward(new Array(3072).fill(0), "
+                          "{network: 'resnet'})")
+    with pytest.raises(Exception, match='no network "resnet"'):
+        explorer.evaluate("window.cnnlessonExplorer.use('resnet')")
+
+
+def test_the_design_downloads_only_when_chosen(explorer):
+    assert any(name.endswith("/lesson/weights.bin") for name in downloaded(explorer))
+    assert not any("/design/" in name for name in downloaded(explorer))
+    explorer.evaluate("window.cnnlessonExplorer.use('design')")
+    assert any(name.endswith("/design/weights.bin") for name in downloaded(explorer))
 
 
 def test_prediction_shows_scores_top_class_and_truth(explorer, data):
-    manifest, _, reference, _ = data
+    manifest = data[2]["lesson"]["manifest"]
+    reference = data[2]["lesson"]["reference"]
     horse = next(e for e in reference["images"] if e["image"] == 0)
     top = manifest["classes"][int(np.argmax(horse["probabilities"]))]
     bars = explorer.locator("#cnx-bars li")
@@ -107,13 +165,30 @@ def test_prediction_shows_scores_top_class_and_truth(explorer, data):
     assert explorer.get_attribute("#cnx-bars li.cnx-top", "data-class") == top
     assert explorer.get_attribute("#cnx-bars li.cnx-truth", "data-class") == "horse"
     sentence = explorer.text_content("#cnx-prediction-text")
-    assert f"top class for X_train[7] is {top}" in sentence
+    assert f"The top class of the tutorial's network for X_train[7] is {top}" in sentence
     assert "The true label is horse" in sentence
     assert ("right" in sentence) == (top == "horse")
 
 
-def test_every_spatial_layer_and_all_its_maps(explorer, data):
-    manifest = data[0]
+def test_prediction_follows_the_design(design, data):
+    manifest = data[2]["design"]["manifest"]
+    horse = data[2]["design"]["reference"]["images"][0]
+    assert horse["image"] == 0
+    top = manifest["classes"][int(np.argmax(horse["probabilities"]))]
+    assert design.get_attribute("#cnx-bars li.cnx-top", "data-class") == top
+    shown = [float(v) for v in design.eval_on_selector_all(
+        "#cnx-bars li", "items => items.map(i => i.dataset.value)")]
+    assert np.abs(np.asarray(shown) - horse["probabilities"]).max() <= TOLERANCE
+    assert abs(sum(shown) - 1) < 1e-4  # softmax
+    sentence = design.text_content("#cnx-prediction-text")
+    assert f"The top class of the final design for X_train[7] is {top}" in sentence
+    assert "final design" in design.get_attribute("#cnx-bars", "aria-label")
+
+
+@pytest.mark.parametrize("network", NETWORKS)
+def test_every_spatial_layer_and_all_its_maps(explorer, data, network):
+    manifest = data[2][network]["manifest"]
+    explorer.evaluate(f"window.cnnlessonExplorer.use('{network}')")
     options = explorer.eval_on_selector_all("#cnx-layer option", "os => os.map(o => o.value)")
     assert options == list(manifest["geometry"])
     for name in options:
@@ -141,6 +216,25 @@ def test_receptive_field_outline(explorer, layer):
     assert "row 0, column 0" in unit_text(explorer)
 
 
+@pytest.mark.parametrize("layer", sorted(DESIGN_FIELDS))
+def test_receptive_field_outline_in_the_design(design, data, layer):
+    inner, corner = DESIGN_FIELDS[layer]
+    full = data[2]["design"]["manifest"]["geometry"][layer]["size"]
+    design.select_option("#cnx-layer", layer)
+    design.focus("#cnx-map")
+    field = outline(design)
+    assert (field["height"], field["width"], field["layer"]) == (str(inner), str(inner), layer)
+    assert f"a full field is {full}×{full}" in unit_text(design)
+    box = design.locator("#cnx-outline").bounding_box()
+    pixel = design.locator("#cnx-input").bounding_box()["width"] / 32
+    assert abs(box["width"] - inner * pixel) < 1.5 and abs(box["height"] - inner * pixel) < 1.5
+    for _ in range(20):
+        design.keyboard.press("ArrowUp")
+        design.keyboard.press("ArrowLeft")
+    field = outline(design)
+    assert (field["rows"], field["columns"]) == (f"0-{corner - 1}", f"0-{corner - 1}")
+
+
 def test_hovering_a_unit_outlines_its_field(explorer):
     explorer.select_option("#cnx-layer", "conv2d_1")
     explorer.locator("#cnx-map").scroll_into_view_if_needed()
@@ -153,8 +247,10 @@ def test_hovering_a_unit_outlines_its_field(explorer):
     assert unit_text(explorer).startswith("Selected")
 
 
-def test_computation_panel_equals_decomposition(explorer, data):
-    _, _, reference, _ = data
+@pytest.mark.parametrize("network", NETWORKS)
+def test_computation_panel_equals_decomposition(explorer, data, network):
+    reference = data[2][network]["reference"]
+    explorer.evaluate(f"window.cnnlessonExplorer.use('{network}')")
     assert reference["units"]
     for unit in reference["units"]:
         explorer.select_option("#cnx-image", str(unit["image"]))
@@ -176,6 +272,12 @@ def test_computation_panel_equals_decomposition(explorer, data):
         assert abs(shown("#cnx-bias") - unit["bias"]) <= TOLERANCE
         assert abs(shown("#cnx-pre") - unit["pre_activation"]) <= TOLERANCE
         assert abs(shown("#cnx-out") - unit["output"]) <= TOLERANCE
+        # In the design, the unit followed on through batch normalisation and ReLU.
+        assert list(unit["next"]) == (["batch_normalization", "re_lu"]
+                                      if network == "design" else [])
+        for layer, expected in unit["next"].items():
+            assert abs(shown(f"#cnx-next-{layer}") - expected) <= TOLERANCE
+        assert "but the map" not in explorer.text_content("#cnx-compute")
         # Nine patch values and nine weights per channel, zeros where the padding is.
         for c in range(3):
             cells = explorer.locator(f".cnx-channel[data-channel='{c}'] .cnx-patch td")
@@ -187,7 +289,7 @@ def test_computation_panel_equals_decomposition(explorer, data):
 
 
 def test_keyboard_reaches_every_control_and_moves_the_unit(explorer):
-    wanted = {"cnx-image", "cnx-photo", "cnx-layer", "cnx-map", "cnx-grid"}
+    wanted = {"cnx-network", "cnx-image", "cnx-photo", "cnx-layer", "cnx-map", "cnx-grid"}
     seen = set()
     explorer.focus("#cnx-image")
     for _ in range(60):
@@ -215,6 +317,33 @@ def test_keyboard_reaches_every_control_and_moves_the_unit(explorer):
     explorer.focus("input[name=cnx-scale][value=shared]")
     explorer.keyboard.press("ArrowDown")
     assert "this map's own scale" in explorer.text_content("#cnx-map-caption")
+
+
+def test_the_network_switch_works_by_keyboard(explorer, data):
+    networks = data[2]
+
+    def layers():
+        return explorer.eval_on_selector_all("#cnx-layer option", "os => os.map(o => o.value)")
+
+    explorer.focus("#cnx-image")
+    explorer.keyboard.press("Shift+Tab")  # back to the radio group, on the checked one
+    assert explorer.evaluate("document.activeElement.value") == "lesson"
+    explorer.keyboard.press("ArrowDown")
+    explorer.wait_for_function("window.cnnlessonExplorer.state.network === 'design'")
+    assert explorer.is_checked("input[name=cnx-network][value=design]")
+    assert layers() == list(networks["design"]["manifest"]["geometry"])
+    assert explorer.input_value("#cnx-layer") == "conv2d"  # both networks have one
+    assert "the final design" in explorer.text_content("#cnx-prediction-text")
+    assert "conv2d has no bias" in explorer.text_content("#cnx-compute")
+    explorer.keyboard.press("ArrowUp")
+    explorer.wait_for_function("window.cnnlessonExplorer.state.network === 'lesson'")
+    assert layers() == list(networks["lesson"]["manifest"]["geometry"])
+    assert "the tutorial's network" in explorer.text_content("#cnx-prediction-text")
+    # A layer only the design has gives way to the first convolution.
+    explorer.evaluate("window.cnnlessonExplorer.use('design')")
+    explorer.select_option("#cnx-layer", "conv2d_5")
+    explorer.evaluate("window.cnnlessonExplorer.use('lesson')")
+    assert explorer.input_value("#cnx-layer") == "conv2d"
 
 
 def test_own_photo_is_cropped_scaled_and_run(explorer, tmp_path):

@@ -1,8 +1,13 @@
 /* cnnlesson explorer: the page's controls, drawings and test hook.
  *
  * Needs network.js (window.CnnlessonNetwork) and the markup of docs/explore.md.
- * Test hook: window.cnnlessonExplorer.forward(pixels) resolves to
- * {probabilities: [10], maps: {layer: {shape: [h, w, c], data: [...]}}}.
+ * Test hook, window.cnnlessonExplorer:
+ *   forward(pixels) runs the network the page shows and resolves to
+ *     {probabilities: [10], maps: {layer: {shape: [h, w, c], data: [...]}}};
+ *   forward(pixels, {network: "design"}) runs the named one (loading it if needed)
+ *     without changing what the page shows;
+ *   use("design") shows the named network, as its radio button does, and resolves when
+ *     the page has redrawn.
  */
 (function () {
   "use strict";
@@ -13,9 +18,12 @@
   const $ = (id) => document.getElementById(id);
   const fmt = (v, digits = 4) => (Object.is(v, -0) ? 0 : v).toFixed(digits);
 
+  // net and manifest are those of the network shown; networks[key] holds every network
+  // loaded so far (a promise of {net, manifest}), index the data shared by all.
   const state = {
-    net: null, manifest: null, images: null, photo: null,
-    image: 0, result: null, layer: null, map: 0, unit: [0, 0], hover: null, scale: "shared",
+    index: null, networks: {}, network: null, net: null, manifest: null, images: null,
+    photo: null, image: 0, result: null, layer: null, map: 0, unit: [0, 0], hover: null,
+    scale: "shared",
   };
   let readyResolve, readyReject;
   const ready = new Promise((resolve, reject) => { readyResolve = resolve; readyReject = reject; });
@@ -115,11 +123,13 @@
         el("span", { class: "cnx-score-note", text: notes.join(", ") }),
       ]);
     }));
-    let sentence = "The network's top class for " + sourceOf(state.image) + " is " +
+    const name = titleOf(state.network);
+    list.setAttribute("aria-label", "Scores of the ten classes, " + name);
+    let sentence = "The top class of " + name + " for " + sourceOf(state.image) + " is " +
       classes[top] + ", with a score of " + fmt(scores[top], 3) + ". ";
     if (truth === null) sentence += "Your photo has no true label.";
-    else if (truth === classes[top]) sentence += "The true label is " + truth + ": the network is right.";
-    else sentence += "The true label is " + truth + ": the network is wrong.";
+    else if (truth === classes[top]) sentence += "The true label is " + truth + ": it is right.";
+    else sentence += "The true label is " + truth + ": it is wrong.";
     $("cnx-prediction-text").textContent = sentence;
   }
 
@@ -165,10 +175,11 @@
   }
 
   function field(layer, [row, column]) {
+    // The window, cut off at the image's top and left and at the last input row (column)
+    // any unit of the layer depends on: the image's last, unless a stride left some out.
     const g = state.manifest.geometry[layer];
-    const [size0, size1] = state.manifest.input_shape;
-    const clip = (start, limit) => [Math.max(0, start), Math.min(limit - 1, start + g.size - 1)];
-    return { rows: clip(g.start + row * g.jump, size0), columns: clip(g.start + column * g.jump, size1) };
+    const clip = (start) => [Math.max(0, start), Math.min(g.end, start + g.size - 1)];
+    return { rows: clip(g.start + row * g.jump), columns: clip(g.start + column * g.jump) };
   }
 
   function placeBox(box, [r0, r1], [c0, c1], h, w) {
@@ -214,21 +225,28 @@
                                                                 el("tbody", {}, body)]);
   }
 
+  // The layers after a convolution that work on each position alone: the panel follows
+  // the unit through them.
+  const POINTWISE = ["BatchNormalization", "ReLU"];
+
   function renderComputation() {
     const panel = $("cnx-compute");
-    const conv = state.manifest.layers.find((layer) => layer.type === "Conv2D");
+    const layers = state.manifest.layers;
+    const index = layers.findIndex((layer) => layer.type === "Conv2D");
+    const conv = layers[index];
     if (state.layer !== conv.name) {
       panel.replaceChildren(el("p", { class: "cnx-hint", text: "Choose the layer " + conv.name +
         " above and select a unit: its computation is spelled out here." }));
       return;
     }
-    const [kernel, bias] = state.net.layers[state.manifest.layers.indexOf(conv)].weights;
+    const [kernel, bias] = state.net.layers[index].weights;
     const g = state.manifest.geometry[conv.name];
     const [kh, kw] = conv.kernel_size;
-    const cout = conv.output_shape[2];
+    const [, ow, cout] = conv.output_shape;
     const cin = state.manifest.input_shape[2];
     const n = state.map;
     const [row, column] = state.unit;
+    const at = (row * ow + column) * cout + n;
     const pixels = pixelsOf(state.image);
     const blocks = [];
     const sums = [];
@@ -256,23 +274,62 @@
           el("strong", { id: "cnx-sum-" + c, "data-value": String(sum), text: fmt(sum) })]),
       ]));
     }
-    const pre = sums.reduce((a, b) => a + b, 0) + bias[n];
-    const out = Math.max(0, pre);
-    const shown = state.result.maps[conv.name].data[(row * 32 + column) * cout + n];
+    const b = bias ? bias[n] : 0;
+    const pre = sums.reduce((a, v) => a + v, 0) + b;
+    const relu = conv.activation === "relu";
+    const out = relu ? Math.max(0, pre) : pre;
     const value = (id, v) => el("strong", { id: id, "data-value": String(v), text: fmt(v) });
+    const check = (v, name) => {
+      const shown = state.result.maps[name].data[at];
+      return Math.abs(v - shown) < 1e-4 ? ", the value the map of " + name + " shows."
+        : ", but the map of " + name + " shows " + fmt(shown) + ".";
+    };
     const parts = [];
     sums.forEach((s, c) => parts.push(c ? " + " : "", value("cnx-sum-total-" + c, s)));
+    const equations = [
+      el("p", { class: "cnx-equation" }, [relu ? "sum before ReLU = " : "sum = ", ...parts,
+        " + bias ", value("cnx-bias", b), bias ? "" : " (" + conv.name + " has no bias)",
+        " = ", value("cnx-pre", pre)]),
+      el("p", { class: "cnx-equation" }, relu
+        ? ["output = ReLU(", fmt(pre), ") = max(0, ", fmt(pre), ") = ", value("cnx-out", out),
+           check(out, conv.name)]
+        : ["output = ", value("cnx-out", out), " (" + conv.name + " has no activation)",
+           check(out, conv.name)]),
+    ];
+    // Batch normalisation and ReLU are layers of their own here: follow the unit on.
+    const next = [];
+    let previous = out;
+    for (const [i, layer] of layers.entries()) {
+      if (i <= index) continue;
+      if (!POINTWISE.includes(layer.type)) break;
+      let v;
+      if (layer.type === "BatchNormalization") {
+        const [scale, shift] = state.net.layers[i].weights;
+        v = Math.fround(previous * scale[n] + shift[n]);
+        const sign = shift[n] < 0 ? " − " : " + ";
+        next.push(el("p", { class: "cnx-equation" }, [layer.name + ": " + fmt(scale[n]) + " × " +
+          fmt(previous) + sign + fmt(Math.abs(shift[n])) + " = ",
+          value("cnx-next-" + layer.name, v), check(v, layer.name)]));
+      } else {
+        v = Math.max(0, previous);
+        next.push(el("p", { class: "cnx-equation" }, [layer.name + ": max(0, " + fmt(previous) +
+          ") = ", value("cnx-next-" + layer.name, v), check(v, layer.name)]));
+      }
+      previous = v;
+    }
+    if (next.length) {
+      next.unshift(el("p", { class: "cnx-next-title" }, ["Then the layers after " + conv.name +
+        ", each on this one value: batch normalisation multiplies map " + n + " by a scale " +
+        "and adds a shift (folded from its γ, β, moving mean and variance), and the ReLU " +
+        "keeps the result or replaces it by zero."]));
+    }
     panel.replaceChildren(
       el("p", { class: "cnx-compute-title", text: conv.name + ", map " + n + ", row " + row +
         ", column " + column + ", image " + sourceOf(state.image) +
         " (pixels divided by 255; cells outside the image are the zero padding)" }),
       el("div", { class: "cnx-channels" }, blocks),
-      el("p", { class: "cnx-equation" }, ["sum before ReLU = ", ...parts, " + bias ",
-        value("cnx-bias", bias[n]), " = ", value("cnx-pre", pre)]),
-      el("p", { class: "cnx-equation" }, ["output = ReLU(", fmt(pre), ") = max(0, ", fmt(pre),
-        ") = ", value("cnx-out", out), Math.abs(out - shown) < 1e-4
-          ? ", the value the map shows."
-          : ", but the map shows " + fmt(shown) + "."]),
+      ...equations,
+      ...next,
     );
   }
 
@@ -429,6 +486,18 @@
                  bitmap.width + "×" + bitmap.height + " before).", false);
   }
 
+  function fillLayers() {
+    const manifest = state.manifest;
+    const select = $("cnx-layer");
+    select.replaceChildren(...Object.entries(manifest.geometry).map(([name, g]) => {
+      const type = manifest.layers.find((layer) => layer.name === name).type;
+      const note = window.CnnlessonNetwork.PASS_THROUGH.includes(type)
+        ? ", equal to its input when predicting" : "";
+      return el("option", { value: name, text: name + " (" + g.shape.join("×") + note + ")" });
+    }));
+    select.value = state.layer;
+  }
+
   function buildControls() {
     const manifest = state.manifest;
     const select = $("cnx-image");
@@ -445,14 +514,12 @@
       showImage(select.value === "photo" ? "photo" : Number(select.value));
     });
     $("cnx-photo").addEventListener("change", onPhoto);
-    const layerSelect = $("cnx-layer");
-    for (const [name, g] of Object.entries(manifest.geometry)) {
-      const note = manifest.layers.find((layer) => layer.name === name).type === "Dropout"
-        ? ", equal to the layer before it when predicting" : "";
-      layerSelect.append(el("option", { value: name, text: name + " (" + g.shape.join("×") +
-        note + ")" }));
+    for (const radio of networkRadios()) {
+      radio.checked = radio.value === state.network;
+      radio.addEventListener("change", () => { if (radio.checked) chooseNetwork(radio.value); });
     }
-    layerSelect.value = state.layer;
+    fillLayers();
+    const layerSelect = $("cnx-layer");
     layerSelect.addEventListener("change", () => setLayer(layerSelect.value));
     for (const radio of document.querySelectorAll("input[name=cnx-scale]")) {
       radio.checked = radio.value === state.scale;
@@ -470,6 +537,24 @@
     for (const control of document.querySelectorAll(".cnx [disabled]")) control.disabled = false;
   }
 
+  // ---- the networks -------------------------------------------------------------------
+
+  function networkRadios() {
+    return Array.from(document.querySelectorAll("input[name=cnx-network]"));
+  }
+
+  /** The network's name as its radio button gives it, e.g. "the final design". */
+  function titleOf(key) {
+    const radio = networkRadios().find((r) => r.value === key);
+    const label = radio && radio.closest("label");
+    return label ? label.textContent.trim().replace(/\s+/g, " ") : "the network " + key;
+  }
+
+  function firstConv(manifest) {
+    const conv = manifest.layers.find((layer) => layer.type === "Conv2D");
+    return conv ? conv.name : Object.keys(manifest.geometry)[0];
+  }
+
   async function fetchOk(name, kind) {
     const response = await fetch(new URL(name, DATA));
     if (!response.ok) throw new Error(name + ": HTTP " + response.status);
@@ -478,20 +563,99 @@
     return response.arrayBuffer();
   }
 
+  async function fetchIndex() {
+    const index = await fetchOk("explorer.json", "json");
+    if (index.format !== window.CnnlessonNetwork.FORMAT) {
+      throw new Error("its data is in format " + index.format + ", this script reads " +
+                      window.CnnlessonNetwork.FORMAT + "; rebuild the site with --clean");
+    }
+    return index;
+  }
+
+  /** A promise of {manifest, net} for the network named key, downloaded once, when asked. */
+  function loadNetwork(key) {
+    if (!state.networks[key]) {
+      const loading = (async () => {
+        const [index, own, weights] = await Promise.all([
+          state.indexLoaded, fetchOk(key + "/model.json", "json"),
+          fetchOk(key + "/weights.bin", "weights")]);
+        // The shared part (input shape, classes, images, colour map) and the network's own.
+        const manifest = Object.assign({}, index, own);
+        return { manifest: manifest, net: new window.CnnlessonNetwork(manifest, weights) };
+      })();
+      state.networks[key] = loading;
+      loading.catch(() => { delete state.networks[key]; });  // a later choice tries again
+    }
+    return state.networks[key];
+  }
+
+  function checkKey(key) {
+    const keys = state.index.networks.map((network) => network.key);
+    if (!keys.includes(key)) {
+      throw new Error("there is no network " + JSON.stringify(key) + " on this page; it has " +
+                      keys.map((k) => JSON.stringify(k)).join(" and "));
+    }
+  }
+
+  /** Show the network named key: the layers, maps and scores follow it. */
+  async function use(key) {
+    checkKey(key);
+    state.wanted = key;
+    const { manifest, net } = await loadNetwork(key);
+    if (state.wanted !== key) return;  // the reader chose again while it loaded
+    const old = state.result ? state.result.maps[state.layer].shape[0] : null;
+    state.network = key;
+    state.manifest = manifest;
+    state.net = net;
+    // The same layer if this network has one of that name, else its first convolution.
+    if (!manifest.geometry[state.layer]) state.layer = firstConv(manifest);
+    const [h, w, c] = manifest.geometry[state.layer].shape;
+    if (old) {
+      state.unit = [Math.min(h - 1, Math.floor(state.unit[0] * h / old)),
+                    Math.min(w - 1, Math.floor(state.unit[1] * w / old))];
+    }
+    if (state.map >= c) state.map = 0;
+    state.hover = null;
+    for (const radio of networkRadios()) radio.checked = radio.value === key;
+    fillLayers();
+    showImage(state.image);
+  }
+
+  function chooseNetwork(key) {
+    const status = $("cnx-status");
+    status.classList.remove("cnx-error");
+    if (!state.networks[key]) status.textContent = "Loading " + titleOf(key) + "…";
+    use(key).then(() => {
+      if (state.wanted === key) status.textContent = "";
+    }, (error) => {
+      if (state.wanted !== key) return;
+      state.wanted = state.network;
+      for (const radio of networkRadios()) radio.checked = radio.value === state.network;
+      status.classList.add("cnx-error");
+      status.textContent = titleOf(key) + " could not be loaded (" + error.message +
+        "). The page still shows " + titleOf(state.network) + ".";
+    });
+  }
+
   async function start() {
     const root = document.querySelector(".cnx");
     if (!root) return;
     try {
-      const [manifest, weights, images] = await Promise.all([
-        fetchOk("model.json", "json"), fetchOk("weights.bin", "weights"), fetchOk("images.bin")]);
-      if (manifest.format !== window.CnnlessonNetwork.FORMAT) {
-        throw new Error("its data is in format " + manifest.format + ", this script reads " +
-                        window.CnnlessonNetwork.FORMAT + "; rebuild the site with --clean");
-      }
-      state.manifest = manifest;
-      state.net = new window.CnnlessonNetwork(manifest, weights);
+      // The first network's files download alongside the shared ones; the others wait
+      // until the reader chooses them.
+      const checked = networkRadios().find((radio) => radio.checked);
+      state.indexLoaded = fetchIndex();
+      const [index, images] = await Promise.all([state.indexLoaded, fetchOk("images.bin"),
+                                                 checked ? loadNetwork(checked.value) : null]);
+      state.index = index;
       state.images = new Uint8Array(images);
-      state.layer = Object.keys(manifest.geometry)[0];
+      for (const radio of networkRadios()) checkKey(radio.value);
+      const first = checked ? checked.value : index.networks[0].key;
+      const { manifest, net } = await loadNetwork(first);
+      state.network = state.wanted = first;
+      state.manifest = manifest;
+      state.net = net;
+      state.layer = firstConv(manifest);
       state.unit = [12, 14];
       buildControls();
       showImage(0);
@@ -512,15 +676,23 @@
 
   window.cnnlessonExplorer = {
     ready: ready,
-    forward(pixels) {
+    forward(pixels, options) {
+      const key = options && options.network;
       return ready.then(() => {
-        const result = state.net.run(pixels);
+        if (key === undefined) return { net: state.net };
+        checkKey(key);
+        return loadNetwork(key);
+      }).then(({ net }) => {
+        const result = net.run(pixels);
         const maps = {};
         for (const [name, m] of Object.entries(result.maps)) {
           maps[name] = { shape: m.shape.slice(), data: Array.from(m.data) };
         }
         return { probabilities: Array.from(result.probabilities), maps: maps };
       });
+    },
+    use(key) {
+      return ready.then(() => use(key));
     },
     state: state,
   };

@@ -1,9 +1,11 @@
-/* cnnlesson explorer: the lesson's trained network, run in plain JavaScript.
+/* cnnlesson explorer: a trained network of the lesson, run in plain JavaScript.
  *
- * Reads what cnnlesson.export wrote at build time (model.json, weights.bin, images.bin)
- * and runs the layers it names: Conv2D, Dropout (identity when predicting), MaxPooling2D,
- * Flatten and Dense, with relu, sigmoid, softmax or linear activations. Arrays are in
- * height x width x channel order, as Keras keeps them.
+ * Reads what cnnlesson.export wrote at build time (a network's model.json and weights.bin)
+ * and runs the layers it names: Conv2D (with or without bias), BatchNormalization (as the
+ * per-channel scale and shift it was folded into), ReLU, MaxPooling2D,
+ * GlobalAveragePooling2D, Flatten and Dense, with relu, sigmoid, softmax or linear
+ * activations; RandomFlip, RandomTranslation and Dropout act only in training and pass
+ * their input on. Arrays are in height x width x channel order, as Keras keeps them.
  */
 (function () {
   "use strict";
@@ -69,6 +71,7 @@
   }
 
   function conv2d(x, [h, w, cin], layer, [kernel, bias], geometry) {
+    // A convolution followed by batch normalisation has no bias: it starts from zero.
     const [oh, ow, cout] = layer.output_shape;
     const [kh, kw] = layer.kernel_size;
     const [sy, sx] = layer.strides;
@@ -77,7 +80,7 @@
     const acc = new Float64Array(cout);
     for (let oy = 0; oy < oh; oy++) {
       for (let ox = 0; ox < ow; ox++) {
-        for (let co = 0; co < cout; co++) acc[co] = bias[co];
+        for (let co = 0; co < cout; co++) acc[co] = bias ? bias[co] : 0;
         for (let ky = 0; ky < kh; ky++) {
           const iy = oy * sy + ky - padTop;
           if (iy < 0 || iy >= h) continue;
@@ -126,6 +129,20 @@
     return out;
   }
 
+  function batchNorm(x, [h, w, c], [scale, shift]) {
+    const out = new Float32Array(x.length);
+    for (let i = 0; i < h * w; i++) {
+      for (let ch = 0; ch < c; ch++) out[i * c + ch] = x[i * c + ch] * scale[ch] + shift[ch];
+    }
+    return out;
+  }
+
+  function globalAveragePool(x, [h, w, c]) {
+    const total = new Float64Array(c);
+    for (let i = 0; i < h * w; i++) for (let ch = 0; ch < c; ch++) total[ch] += x[i * c + ch];
+    return Float32Array.from(total, (v) => v / (h * w));
+  }
+
   function dense(x, layer, [kernel, bias]) {
     const units = bias.length;
     const acc = new Float64Array(bias);
@@ -166,10 +183,14 @@
     const maps = {};
     for (const { spec, weights } of this.layers) {
       const geometry = this.manifest.geometry[spec.name];
+      // Each layer makes a new array: the maps of the layers before it stay as they were.
       if (spec.type === "Conv2D") x = conv2d(x, shape, spec, weights, geometry);
+      else if (spec.type === "BatchNormalization") x = batchNorm(x, shape, weights);
+      else if (spec.type === "ReLU") x = activate(Float32Array.from(x), "relu");
       else if (spec.type === "MaxPooling2D") x = maxPool(x, shape, spec, geometry);
+      else if (spec.type === "GlobalAveragePooling2D") x = globalAveragePool(x, shape);
       else if (spec.type === "Dense") x = dense(x, spec, weights);
-      else if (spec.type !== "Dropout" && spec.type !== "Flatten") {
+      else if (!Network.PASS_THROUGH.includes(spec.type)) {
         throw new Error("unknown layer type " + spec.type);
       }
       shape = spec.output_shape.slice();
@@ -178,7 +199,9 @@
     return { probabilities: x, maps: maps };
   };
 
-  Network.FORMAT = 2;
+  Network.FORMAT = 3;
+  // Layers that only act in training, and Flatten, which keeps the values in their order.
+  Network.PASS_THROUGH = ["RandomFlip", "RandomTranslation", "Dropout", "Flatten"];
   Network.weightBytes = weightBytes;
   window.CnnlessonNetwork = Network;
 })();

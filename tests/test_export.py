@@ -1,0 +1,257 @@
+"""The explorer's export (cnnlesson.export) against Keras, on small untrained models.
+
+The exported numbers are run here by a NumPy transcription of ``network.js`` (the page's
+script reads the same numbers the same way): layer by layer, it must give Keras's maps.
+The browser tests (tests/browser/test_explorer.py) check the script itself.
+"""
+
+import gzip
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from cnnlesson.export import SUPPORTED, export_explorer, layer_geometry, rounded_model
+from cnnlesson.export._layers import layer_spec
+from cnnlesson.extract import feature_extractor
+
+
+def tiny_model(padding="same", strides=1):
+    """Every kind of layer the explorer runs, small; batch norm with non-trivial statistics."""
+    layers = keras.layers
+    model = keras.Sequential([
+        keras.Input((12, 12, 3)),
+        layers.RandomFlip("horizontal", seed=1, name="flip"),
+        layers.RandomTranslation(0.1, 0.1, seed=2, name="shift"),
+        layers.Conv2D(4, 3, padding=padding, strides=strides, use_bias=False, name="conv"),
+        layers.BatchNormalization(epsilon=0.01, name="norm"),
+        layers.ReLU(name="relu"),
+        layers.Conv2D(5, 3, padding="same", activation="relu", name="conv_b"),
+        layers.Dropout(0.5, name="drop"),
+        layers.MaxPooling2D(2, name="pool"),
+        layers.GlobalAveragePooling2D(name="gap"),
+        layers.Dense(3, activation="softmax", name="out"),
+    ])
+    generator = np.random.default_rng(0)
+    norm = model.get_layer("norm")
+    norm.set_weights([generator.uniform(0.5, 2.0, 4), generator.normal(0.0, 1.0, 4),
+                      generator.normal(0.0, 1.0, 4), generator.uniform(0.2, 3.0, 4)])
+    return model
+
+
+def flat_model():
+    layers = keras.layers
+    return keras.Sequential([
+        keras.Input((8, 8, 3)),
+        layers.Conv2D(2, 3, activation="relu", name="conv"),  # padding "valid"
+        layers.MaxPooling2D(2, name="pool"),
+        layers.Flatten(name="flat"),
+        layers.Dense(4, activation="sigmoid", name="out"),
+    ])
+
+
+def activate(x, name):
+    if name == "relu":
+        return np.maximum(x, 0)
+    if name == "sigmoid":
+        return 1 / (1 + np.exp(-x))
+    if name == "softmax":
+        e = np.exp(x - x.max())
+        return e / e.sum()
+    assert name == "linear"
+    return x
+
+
+def windows(x, g, spec, window, stride):
+    """The input padded as the geometry says, cut into the layer's windows."""
+    h, w = spec["output_shape"][:2]
+    top, left = g["pad"]
+    need = ((h - 1) * stride + window, (w - 1) * stride + window)
+    padded = np.zeros((max(need[0], x.shape[0] + top), max(need[1], x.shape[1] + left),
+                       x.shape[2]))
+    padded[top:top + x.shape[0], left:left + x.shape[1]] = x
+    view = np.lib.stride_tricks.sliding_window_view(padded, (window, window), axis=(0, 1))
+    return view[::stride, ::stride][:h, :w]  # (h, w, c, window, window)
+
+
+def run_exported(model, x):
+    """Every layer's output from the exported specs and arrays alone, as network.js runs."""
+    geometry = layer_geometry(model)
+    outputs = {}
+    for layer in model.layers:
+        spec, arrays = layer_spec(layer)
+        kind = spec["type"]
+        if kind == "Conv2D":
+            size, stride = spec["kernel_size"][0], spec["strides"][0]
+            cut = windows(x, geometry[spec["name"]], spec, size, stride)
+            x = np.einsum("hwcyx,yxcf->hwf", cut, arrays[0].astype(np.float64))
+            x = activate(x + (arrays[1] if spec["use_bias"] else 0), spec["activation"])
+        elif kind == "BatchNormalization":
+            x = x * arrays[0] + arrays[1]
+        elif kind == "ReLU":
+            x = np.maximum(x, 0)
+        elif kind == "MaxPooling2D":
+            cut = windows(x, geometry[spec["name"]], spec, spec["pool_size"][0],
+                          spec["strides"][0])
+            x = cut.max(axis=(3, 4))
+        elif kind == "GlobalAveragePooling2D":
+            x = x.mean(axis=(0, 1))
+        elif kind == "Flatten":
+            x = x.ravel()
+        elif kind == "Dense":
+            x = activate(x @ arrays[0] + arrays[1], spec["activation"])
+        else:
+            assert kind in ("RandomFlip", "RandomTranslation", "Dropout")
+        assert list(x.shape) == spec["output_shape"], spec["name"]
+        outputs[spec["name"]] = x
+    return outputs
+
+
+@pytest.mark.parametrize("build", [tiny_model, lambda: tiny_model("valid", 2), flat_model],
+                         ids=["same", "valid-strided", "flatten"])
+def test_exported_numbers_give_keras_every_layer(build):
+    model = build()
+    image = np.random.default_rng(1).uniform(0, 1, model.inputs[0].shape[1:])
+    keras_outputs = feature_extractor(model).predict(image[None].astype("float32"), verbose=0)
+    ours = run_exported(model, image)
+    for layer, expected in zip(model.layers, keras_outputs, strict=True):
+        gap = np.abs(ours[layer.name] - expected[0]).max()
+        assert gap < 1e-5, f"{layer.name}: off by {gap}"
+
+
+def test_batch_norm_ships_as_scale_and_shift_of_its_four_vectors():
+    norm = tiny_model().get_layer("norm")
+    spec, (scale, shift) = layer_spec(norm)
+    gamma, beta, mean, variance = norm.get_weights()
+    assert spec["epsilon"] == pytest.approx(0.01)
+    np.testing.assert_allclose(scale, gamma / np.sqrt(variance + 0.01), rtol=1e-6)
+    np.testing.assert_allclose(shift, beta - mean * gamma / np.sqrt(variance + 0.01),
+                               rtol=1e-5, atol=1e-6)
+    plain = keras.layers.BatchNormalization(center=False, scale=False, name="plain")
+    keras.Sequential([keras.Input((2, 2, 3)), plain])
+    _, (scale, shift) = layer_spec(plain)
+    np.testing.assert_allclose(scale, 1 / np.sqrt(1 + plain.epsilon), rtol=1e-6)
+    assert not shift.any()
+
+
+def impulse_responses(model):
+    """For each layer, which input pixels change each unit: one image per input pixel."""
+    h, w, c = model.inputs[0].shape[1:]
+    images = np.zeros((h * w, h, w, c), "float32")
+    images[np.arange(h * w), np.arange(h * w) // w, np.arange(h * w) % w] = 1.0
+    outputs = feature_extractor(model).predict(images, verbose=0)
+    return {layer.name: np.abs(out).reshape(h, w, *out.shape[1:]).sum(axis=-1) > 0
+            for layer, out in zip(model.layers, outputs, strict=True) if out.ndim == 4}
+
+
+@pytest.mark.parametrize("build", [tiny_model, lambda: tiny_model("valid", 2), flat_model],
+                         ids=["same", "valid-strided", "flatten"])
+def test_geometry_outlines_exactly_the_pixels_a_unit_depends_on(build):
+    model = build()
+    # Positive weights and no bias: a unit responds to every pixel of its field, as the
+    # maximum of a pooling window does to any of its inputs.
+    for layer in model.layers:
+        if type(layer).__name__ in ("Conv2D", "Dense"):
+            layer.set_weights([np.abs(w) + 0.1 if w.ndim > 1 else np.zeros_like(w)
+                               for w in layer.get_weights()])
+        if type(layer).__name__ == "BatchNormalization":
+            layer.set_weights([np.ones(4), np.zeros(4), np.zeros(4), np.ones(4)])
+    geometry = layer_geometry(model)
+    responses = impulse_responses(model)
+    assert list(geometry) == list(responses)
+    height = model.inputs[0].shape[1]
+    for name, g in geometry.items():
+        depends = responses[name]  # (input row, input column, unit row, unit column)
+        for row in range(g["shape"][0]):
+            first = g["start"] + row * g["jump"]
+            rows = np.arange(height)
+            inside = (rows >= first) & (rows < first + g["size"]) & (rows <= g["end"])
+            expected = inside[:, None] & inside[None, :]  # unit (row, row)
+            assert (depends[:, :, row, row] == expected).all(), (name, row)
+
+
+def test_geometry_of_the_final_design_stops_at_global_pooling():
+    from cnnlesson import build_design_model
+
+    geometry = layer_geometry(build_design_model(compile=False))
+    names = list(geometry)
+    assert names[:3] == ["random_flip", "random_translation", "conv2d"]
+    assert names[-1] == "max_pooling2d_2" and "global_average_pooling2d" not in geometry
+    assert geometry["random_flip"]["size"] == 1 and geometry["re_lu"]["size"] == 3
+    assert geometry["conv2d_5"]["shape"] == [8, 8, 128] and geometry["conv2d_5"]["size"] == 32
+    assert geometry["max_pooling2d_2"]["shape"] == [4, 4, 128]
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda: keras.layers.Conv2D(2, (3, 1), name="tall"), "square windows"),
+    (lambda: keras.layers.Conv2D(2, 3, activation="tanh", name="curvy"), "activation 'tanh'"),
+    (lambda: keras.layers.ReLU(max_value=6.0, name="six"), "max(0, x)"),
+    (lambda: keras.layers.AveragePooling2D(2, name="mean"), "not one of the layers"),
+    (lambda: keras.layers.GlobalAveragePooling2D(keepdims=True, name="kept"), "keepdims"),
+], ids=["window", "activation", "relu6", "average-pooling", "keepdims"])
+def test_a_layer_the_page_cannot_run_is_refused_by_name(make, words):
+    layer = make()
+    model = keras.Sequential([keras.Input((8, 8, 3)), layer])
+    with pytest.raises(ValueError, match="cannot run layer") as error:
+        layer_geometry(model)
+    assert repr(layer.name) in str(error.value) and words in str(error.value)
+    assert all(kind in str(error.value) for kind in SUPPORTED)
+
+
+def test_a_functional_model_is_refused():
+    inputs = keras.Input((8, 8, 3))
+    model = keras.Model(inputs, keras.layers.Conv2D(2, 3)(inputs), name="branchy")
+    with pytest.raises(ValueError, match="keras.Sequential"):
+        layer_geometry(model)
+
+
+def read_weights(folder, manifest):
+    blob = gzip.decompress((folder / "weights.bin").read_bytes())
+    arrays = []
+    for layer in manifest["layers"]:
+        for entry in layer["weights"]:
+            count = int(np.prod(entry["shape"]))
+            if entry["layout"] == "byte-planes":
+                planes = np.frombuffer(blob, np.uint8, 2 * count, entry["offset"])
+                data = planes.reshape(2, count).T.copy().view("<f2")
+            else:
+                data = np.frombuffer(blob, np.dtype(entry["dtype"]).newbyteorder("<"), count,
+                                     entry["offset"])
+            arrays.append(data.reshape(entry["shape"]).astype(np.float32))
+    return arrays
+
+
+def test_export_writes_each_network_in_its_folder_and_shares_the_images(tmp_path):
+    lesson, design = flat_model(), tiny_model()
+    pixels = np.arange(2 * 32 * 32 * 3, dtype=np.uint32).astype(np.uint8).reshape(2, 32, 32, 3)
+    sizes = export_explorer({"first": lesson, "second": design}, pixels, [1, 2], ["a", "b"],
+                            tmp_path, classes=list("abcdefghij"))
+    assert set(sizes) == {"explorer.json", "images.bin", "first/model.json",
+                          "first/weights.bin", "second/model.json", "second/weights.bin"}
+    index = json.loads((tmp_path / "explorer.json").read_text())
+    assert [n["key"] for n in index["networks"]] == ["first", "second"]
+    assert (tmp_path / "images.bin").read_bytes() == pixels.tobytes()
+    for key, model in (("first", lesson), ("second", design)):
+        manifest = json.loads((tmp_path / key / "model.json").read_text())
+        assert manifest["geometry"] == layer_geometry(model)
+        shipped = read_weights(tmp_path / key, manifest)
+        expected = [a for layer in model.layers for a in layer_spec(layer)[1]]
+        assert len(shipped) == len(expected)
+        for ours, theirs in zip(shipped, expected, strict=True):
+            np.testing.assert_array_equal(ours, theirs)
+
+
+def test_only_a_large_dense_kernel_is_rounded(tmp_path):
+    from cnnlesson import build_design_model
+
+    design = build_design_model(compile=False)
+    copy = rounded_model(design)
+    for ours, theirs in zip(copy.get_weights(), design.get_weights(), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    with pytest.raises(ValueError, match="dict of named Keras models"):
+        export_explorer(design, np.zeros((1, 32, 32, 3), np.uint8), [0], ["x"], tmp_path,
+                        classes=list("abcdefghij"))
+    with pytest.raises(ValueError, match="names a folder"):
+        export_explorer({"../up": design}, np.zeros((1, 32, 32, 3), np.uint8), [0], ["x"],
+                        tmp_path, classes=list("abcdefghij"))
