@@ -291,7 +291,8 @@ def test_computation_panel_equals_decomposition(explorer, data, network):
 def test_keyboard_reaches_every_control_and_moves_the_unit(explorer):
     wanted = {"cnx-network", "cnx-image", "cnx-photo", "cnx-layer", "cnx-map", "cnx-grid"}
     seen = set()
-    explorer.focus("#cnx-image")
+    # From the first control, the network switch, forward through the page's order.
+    explorer.focus("input[name=cnx-network]:checked")
     for _ in range(60):
         active = explorer.evaluate(
             "() => document.activeElement.id || document.activeElement.name || ''")
