@@ -31,8 +31,10 @@ from sphinx.roles import XRefRole
 
 DOCS = Path(__file__).resolve().parents[1]
 ROOT = DOCS.parent
-#: The lesson pages that become notebooks, in reading order.
-LESSON_PAGES = ("index", "network", "feature_maps", "convolution_effects", "errata")
+#: The lesson pages that become notebooks, in reading order. The explorer page is not
+#: among them: it is a program for the browser, which a notebook cannot run.
+LESSON_PAGES = ("index", "network", "feature_maps", "convolution_effects", "design",
+                "errata")
 LEGAL = ("LICENSE", "LICENSE-docs", "CITATION.cff")
 
 
@@ -86,9 +88,22 @@ _MARKDOWN_FIXES = (
      lambda m: f"`{m.group(1)}` (printed by the code)"),
     (re.compile(r"\{numref\}`([^`]+)`"), lambda m: "the figure"),
     # Admonitions (:::{note} ... :::) become a bold heading over plain text.
-    (re.compile(r"^:{3,}\{([\w-]+)\}[ \t]*(.*)$", re.M),
+    (re.compile(r"^:{3,}\{([\w-]+)\}[ \t]*(.*)$(?:\n:[\w-]+:.*$)*", re.M),
      lambda m: f"**{m.group(2) or m.group(1).capitalize()}.**"),
+    # Styles for the site's page layout: nothing a notebook shows.
+    (re.compile(r"^```\{raw\} html\n.*?^```[ \t]*$", re.M | re.S), lambda m: ""),
     (re.compile(r"^:{3,}[ \t]*$", re.M), lambda m: ""),
+    # Key points and exercises (```{admonition} Title / ```{exercise} Title) likewise;
+    # the fence that closes one has as many backticks as the one that opened it.
+    (re.compile(r"^(`{3,})\{(admonition|exercise)\}[ \t]*([^\n]*)\n(?::[\w-]+:[^\n]*\n)*"
+                r"(.*?)^\1[ \t]*$",
+                re.M | re.S),
+     lambda m: (f"**Exercise: {m.group(3)}.**" if m.group(2) == "exercise"
+                else f"**{m.group(3)}.**") + "\n\n" + m.group(4).strip() + "\n"),
+    # A solution's start becomes its heading; the code cells after it are the solution.
+    (re.compile(r"^`{3,}\{solution-start\}.*\n(?::[\w-]+:.*\n)*`{3,}[ \t]*$", re.M),
+     lambda m: "**Solution.**"),
+    (re.compile(r"^`{3,}\{solution-end\}.*\n`{3,}[ \t]*$", re.M), lambda m: ""),
     # How to build the site from the repository: not what a reader of the pack needs.
     (re.compile(r"^## Run it yourself\n.*?(?=^## )", re.M | re.S),
      lambda m: "## Run it yourself\n\nThe pack's README.md says how to install and run "
@@ -130,6 +145,8 @@ def lesson_notebook(page: Path, first_cell: str):
         if cell.cell_type == "markdown":
             for pattern, replace in _MARKDOWN_FIXES:
                 cell.source = pattern.sub(replace, cell.source)
+        elif "narrow-only" in cell.metadata.get("tags", []):
+            continue  # the phone-width copy of the figure before it
         elif cell.cell_type == "code":
             cell.source = cell.source.replace("from myst_nb import glue", GLUE_SHIM)
             cell.metadata.pop("mystnb", None)
@@ -232,6 +249,10 @@ export CNNLESSON_CIFAR10_DIR=/path/to/cifar10
   On the site, the values these pages compute appear in the text and the
   citations link to the bibliography; here the code prints the values, and a
   citation such as `[mlm2022]` names an entry of the site's Bibliography page.
+  The design notebook trains the final design for as long as the lesson's
+  network took, so with the full profile it runs about twice as long as
+  `plot_train_lesson_model`. The site's explorer page runs in the browser and
+  has no notebook here.
 - `LICENSE` (code: MIT), `LICENSE-docs` (text and figures: CC BY 4.0) and
   `CITATION.cff` (how to cite the lesson).
 """
