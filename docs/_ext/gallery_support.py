@@ -170,6 +170,27 @@ def with_times_note(text: str, note: str, wrap: bool = True) -> str:
     return f"{text[:match.end()]}\n{body}\n\n{rest}"
 
 
+_ROLES = (
+    (re.compile(r":(?:py:)?(?:func|class|meth|mod|attr|obj):`~?([^`]+)`"), r"``\1``"),
+    (re.compile(r":(?:ref|doc):`([^`<]+?)\s*<[^`]+>`"), r"\1"),
+    (re.compile(r":(?:ref|doc):`([^`]+)`"), lambda m: m.group(1).replace("-", " ")),
+)
+
+
+def plain_roles(text: str) -> str:
+    """``text`` without Sphinx roles, which a notebook would show as typed.
+
+    Examples
+    --------
+    >>> plain_roles("See :func:`cnnlesson.train_lesson_model` and :ref:`feature-maps`, "
+    ...             "or the :ref:`errata <erratum-sigmoid>`.")
+    'See ``cnnlesson.train_lesson_model`` and feature maps, or the errata.'
+    """
+    for pattern, replacement in _ROLES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def _note_downloads(app):
     """Put the times note into the script and notebook sphinx-gallery offers."""
     import json as _json
@@ -184,11 +205,14 @@ def _note_downloads(app):
         notebook_file = gallery / f"{name}.ipynb"
         if notebook_file.is_file():
             notebook = _json.loads(notebook_file.read_text("utf-8"))
+            noted = False
             for cell in notebook["cells"]:
-                if cell["cell_type"] == "markdown":
-                    source = "".join(cell["source"])
-                    cell["source"] = with_times_note(source, note, wrap=False)
-                    break
+                if cell["cell_type"] != "markdown":
+                    continue
+                source = plain_roles("".join(cell["source"]))
+                if not noted:
+                    source, noted = with_times_note(source, note, wrap=False), True
+                cell["source"] = source
             notebook_file.write_text(_json.dumps(notebook, indent=1), "utf-8")
 
 
