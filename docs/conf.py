@@ -228,6 +228,8 @@ html_theme = "sphinx_book_theme"
 html_title = "cnnlesson"
 html_static_path = ["_static"]
 html_css_files = ["cnnlesson.css"]
+# The site's own icon, so that no browser asks the server for a /favicon.ico it lacks.
+html_favicon = "_static/favicon.svg"
 html_last_updated_fmt = None
 html_theme_options = {
     "show_toc_level": 2,
