@@ -197,42 +197,37 @@ def test_every_spatial_layer_and_all_its_maps(explorer, data, network):
             manifest["geometry"][name]["shape"][2]
 
 
-@pytest.mark.parametrize("layer", sorted(FIELDS))
-def test_receptive_field_outline(explorer, layer):
-    inner, corner = FIELDS[layer]
-    explorer.select_option("#cnx-layer", layer)
-    explorer.focus("#cnx-map")
-    field = outline(explorer)
+def check_outline(page, layer, inner, corner, *, moves):
+    """The selected unit's outline covers ``inner`` pixels a side, on screen too; after
+    ``moves`` steps up and left, the corner unit's covers rows and columns 0 to corner-1."""
+    page.select_option("#cnx-layer", layer)
+    page.focus("#cnx-map")
+    field = outline(page)
     assert (field["height"], field["width"], field["layer"]) == (str(inner), str(inner), layer)
     # The outline on screen covers that many input pixels.
-    box = explorer.locator("#cnx-outline").bounding_box()
-    pixel = explorer.locator("#cnx-input").bounding_box()["width"] / 32
+    box = page.locator("#cnx-outline").bounding_box()
+    pixel = page.locator("#cnx-input").bounding_box()["width"] / 32
     assert abs(box["width"] - inner * pixel) < 1.5 and abs(box["height"] - inner * pixel) < 1.5
-    for _ in range(40):
-        explorer.keyboard.press("ArrowUp")
-        explorer.keyboard.press("ArrowLeft")
-    field = outline(explorer)
+    for _ in range(moves):
+        page.keyboard.press("ArrowUp")
+        page.keyboard.press("ArrowLeft")
+    field = outline(page)
     assert (field["rows"], field["columns"]) == (f"0-{corner - 1}", f"0-{corner - 1}")
+
+
+@pytest.mark.parametrize("layer", sorted(FIELDS))
+def test_receptive_field_outline(explorer, layer):
+    check_outline(explorer, layer, *FIELDS[layer], moves=40)
     assert "row 0, column 0" in unit_text(explorer)
 
 
 @pytest.mark.parametrize("layer", sorted(DESIGN_FIELDS))
 def test_receptive_field_outline_in_the_design(design, data, layer):
-    inner, corner = DESIGN_FIELDS[layer]
     full = data[2]["design"]["manifest"]["geometry"][layer]["size"]
     design.select_option("#cnx-layer", layer)
     design.focus("#cnx-map")
-    field = outline(design)
-    assert (field["height"], field["width"], field["layer"]) == (str(inner), str(inner), layer)
     assert f"a full field is {full}×{full}" in unit_text(design)
-    box = design.locator("#cnx-outline").bounding_box()
-    pixel = design.locator("#cnx-input").bounding_box()["width"] / 32
-    assert abs(box["width"] - inner * pixel) < 1.5 and abs(box["height"] - inner * pixel) < 1.5
-    for _ in range(20):
-        design.keyboard.press("ArrowUp")
-        design.keyboard.press("ArrowLeft")
-    field = outline(design)
-    assert (field["rows"], field["columns"]) == (f"0-{corner - 1}", f"0-{corner - 1}")
+    check_outline(design, layer, *DESIGN_FIELDS[layer], moves=20)
 
 
 def test_hovering_a_unit_outlines_its_field(explorer):
