@@ -12,8 +12,11 @@ browser context each (nothing cached) and records, as medians:
   scores (the page's ``cnnlesson-explorer-first-render`` mark);
 - ``after_load_ms``: the same, counted from the page's load event (negative when the horse
   was drawn before the load event fired);
-- ``forward_ms``: one forward pass, ``window.cnnlessonExplorer.forward`` on the horse,
-  timed ``--passes`` times inside the page after a warm-up;
+- ``forward_ms``: one forward pass of the tutorial's network on the horse, timed
+  ``--passes`` times inside the page after a warm-up;
+- ``switch_ms``: choosing the final design (``window.cnnlessonExplorer.use("design")``:
+  its download and the horse drawn again), when the page offers it;
+- ``design_forward_ms``: one forward pass of the final design, timed like ``forward_ms``;
 - ``bytes``: everything the page downloaded (HTML, theme, scripts, data).
 
 Needs Playwright for Python (``pip install playwright``; no browser download) and
@@ -63,7 +66,7 @@ def one_load(browser, url, passes):
             .reduce((total, r) => total + r.decodedBodySize, nav.decodedBodySize);
         return {{render: mark.startTime, load: nav.loadEventStart, bytes: bytes}};
     }}""")
-    forward = page.evaluate(f"""async () => {{
+    passes_script = f"""() => {{
         const s = window.cnnlessonExplorer.state;
         const pixels = Array.from(s.images.subarray(0, 3072));
         s.net.run(pixels);
@@ -74,9 +77,19 @@ def one_load(browser, url, passes):
             times.push(performance.now() - t);
         }}
         return times;
-    }}""")
+    }}"""
+    timing["forward"] = statistics.median(page.evaluate(passes_script))
+    offered = page.evaluate(
+        "window.cnnlessonExplorer.state.index.networks.map((n) => n.key).includes('design')")
+    if offered:
+        timing["switch"] = page.evaluate("""async () => {
+            const t = performance.now();
+            await window.cnnlessonExplorer.use("design");
+            return performance.now() - t;
+        }""")
+        timing["design_forward"] = statistics.median(page.evaluate(passes_script))
     context.close()
-    return timing, statistics.median(forward), timing["bytes"]
+    return timing
 
 
 def machine():
@@ -108,17 +121,16 @@ def main():
 
     info = machine()  # before the runs, so the load is the other work's
     server, url = serve(args.site)
-    renders, after_load, forwards, sizes = [], [], [], []
+    runs = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         for run in range(args.runs):
-            timing, forward, size = one_load(browser, url, args.passes)
-            renders.append(timing["render"])
-            after_load.append(timing["render"] - timing["load"])
-            forwards.append(forward)
-            sizes.append(size)
+            timing = one_load(browser, url, args.passes)
+            runs.append(timing)
             print(f"run {run + 1}: first render {timing['render']:.0f} ms, "
-                  f"forward {forward:.1f} ms, {size / 1e6:.2f} MB")
+                  f"forward {timing['forward']:.1f} ms, "
+                  f"design forward {timing.get('design_forward', float('nan')):.1f} ms, "
+                  f"{timing['bytes'] / 1e6:.2f} MB")
         browser.close()
     server.shutdown()
     result = {
@@ -126,11 +138,15 @@ def main():
         "machine": info,
         "site": str(args.site),
         "runs": args.runs,
-        "first_render_ms": round(statistics.median(renders), 1),
-        "after_load_ms": round(statistics.median(after_load), 1),
-        "forward_ms": round(statistics.median(forwards), 2),
-        "bytes": int(statistics.median(sizes)),
+        "first_render_ms": round(statistics.median(r["render"] for r in runs), 1),
+        "after_load_ms": round(statistics.median(r["render"] - r["load"] for r in runs), 1),
+        "forward_ms": round(statistics.median(r["forward"] for r in runs), 2),
+        "bytes": int(statistics.median(r["bytes"] for r in runs)),
     }
+    if all("switch" in r for r in runs):
+        result["switch_ms"] = round(statistics.median(r["switch"] for r in runs), 1)
+        result["design_forward_ms"] = round(
+            statistics.median(r["design_forward"] for r in runs), 2)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
 
