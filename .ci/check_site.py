@@ -153,6 +153,12 @@ def static_checks(root: Path, examples: list[str]) -> tuple[list[str], int, int]
     if not list(root.glob("downloads/cnnlesson-*.whl")):
         failures.append("the site offers no wheel under downloads/")
 
+    # The explorer's weights use most of its 10 MB; a formula on it would add MathJax's 2 MB.
+    explorer = root / "explore.html"
+    if explorer.is_file() and any("mathjax" in r.lower() for r in parse(explorer).resources):
+        failures.append("explore.html loads MathJax: write its formulas in plain text, "
+                        "so that the page stays within its 10 MB")
+
     pages = sorted(root.rglob("*.html"))
     image_count = 0
     home = root / "index.html"
