@@ -92,6 +92,11 @@ def one_load(browser, url, passes):
     return timing
 
 
+def site_label(site):
+    """The site folder as the repository names it (``docs/_build/full/html``), no machine path."""
+    return "/".join(site.resolve().parts[-4:])
+
+
 def machine():
     cpu = platform.processor() or platform.machine()
     try:
@@ -136,7 +141,7 @@ def main():
     result = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
         "machine": info,
-        "site": str(args.site),
+        "site": site_label(args.site),
         "runs": args.runs,
         "first_render_ms": round(statistics.median(r["render"] for r in runs), 1),
         "after_load_ms": round(statistics.median(r["render"] - r["load"] for r in runs), 1),
