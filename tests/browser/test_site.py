@@ -83,6 +83,30 @@ def test_lesson_page_needs_no_other_site(open_page, name):
     assert page.title()
 
 
+WIDER_THAN_VIEWPORT_JS = """() => {
+    const width = document.documentElement.clientWidth;
+    const wide = [];
+    for (const el of document.querySelectorAll('.bd-article *')) {
+        if (el.getBoundingClientRect().right <= width + 1) continue;
+        // Code blocks, tables and figures scroll inside their own box; that is fine.
+        if (el.closest('pre, .highlight, .table-wrapper, .pst-scrollable-table-container, '
+                       + 'table, .cell_output, .MathJax, mjx-container')) continue;
+        wide.push(el.tagName.toLowerCase() + ': ' + (el.textContent || '').trim().slice(0, 60));
+    }
+    return {scrollWidth: document.documentElement.scrollWidth, width: width,
+            wide: wide.slice(0, 5)};
+}"""
+
+
+@pytest.mark.parametrize("name", LESSON_PAGES)
+def test_lesson_page_fits_a_phone(open_page, name):
+    # A phone-width reader must not have to scroll the whole page sideways.
+    page = open_page(f"{name}.html", width=390, height=844)
+    verdict = page.evaluate(WIDER_THAN_VIEWPORT_JS)
+    assert verdict["scrollWidth"] <= verdict["width"], (
+        f"{name}.html is {verdict['scrollWidth']} px wide at 390 px: {verdict['wide']}")
+
+
 @pytest.mark.parametrize("name", MATH_PAGES)
 def test_formulas_are_typeset_offline(open_page, screenshot_dir, name):
     page = open_page(f"{name}.html")
