@@ -117,6 +117,13 @@ _MARKDOWN_FIXES = (
     (re.compile(r"\{ref\}`([^`<]+?)\s*<[^`]+>`"), lambda m: m.group(1)),
     (re.compile(r"\{ref\}`([^`]+)`"), lambda m: m.group(1).replace("-", " ")),
     (re.compile(r"\{course-pack\}`([^`]+)`"), lambda m: f"{m.group(1)} (this folder)"),
+    # API names read as code; the pack has no API pages to link to.
+    (re.compile(r"\{py:\w+\}`~?([^`]+)`"), lambda m: f"`{m.group(1)}`"),
+    # Gallery pages are the pack's example notebooks; other documents are named.
+    (re.compile(r"\{doc\}`([^`<]+?)\s*<[^`]+>`"), lambda m: m.group(1)),
+    (re.compile(r"\{doc\}`auto_examples/([\w-]+)`"),
+     lambda m: f"`examples/{m.group(1)}.ipynb`"),
+    (re.compile(r"\{doc\}`([^`]+)`"), lambda m: m.group(1).replace("_", " ")),
 )
 
 
