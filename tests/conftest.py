@@ -1,17 +1,24 @@
-"""Shared fixtures: a tiny CIFAR-10 copy in the official layout, and no network."""
+"""Shared fixtures: a tiny CIFAR-10 copy in the official layout, and no network.
+
+The browser tests (tests/browser) load this file too, in an environment with only
+pytest, numpy and Playwright (``nox -s site``): the package and matplotlib are imported
+where a fixture needs them, not here.
+"""
 
 import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # tests draw figures without a display
 import pickle
 import socket
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from cnnlesson.data import CIFAR10_DIR_VARIABLE, TEST_BATCH, TRAIN_BATCHES
-
+# cnnlesson.data.CIFAR10_DIR_VARIABLE, spelled out for the browser tests' sake; every
+# test that loads the tiny copy fails if the two names part.
+CIFAR10_DIR_VARIABLE = "CNNLESSON_CIFAR10_DIR"
 BROWSER_TESTS = Path(__file__).parent / "browser"
 
 
@@ -58,6 +65,8 @@ def tiny_split(seed, count=TINY_IMAGES_PER_BATCH):
 @pytest.fixture
 def tiny_cifar10(tmp_path, monkeypatch):
     """A complete, tiny CIFAR-10 copy (40 images per batch) named by the variable."""
+    from cnnlesson.data import TEST_BATCH, TRAIN_BATCHES
+
     folder = tmp_path / "cifar10" / "cifar-10-batches-py"
     folder.mkdir(parents=True)
     batches = {}
@@ -95,6 +104,5 @@ def isolated_environment(request, tmp_path, monkeypatch):
 def close_figures():
     """Plotting functions open figures through pyplot; close them between tests."""
     yield
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
