@@ -30,8 +30,8 @@ from gallery_support import ExamplesUsing  # noqa: E402
 
 DOCS = Path(__file__).parent
 
-import course_pack as _course_pack  # noqa: E402  (docs/_ext, on the path just above)
 import figure_files as _figure_files  # noqa: E402
+from lesson_notebooks import install_cell  # noqa: E402  (docs/_ext, on the path above)
 
 
 def _not_a_retrace_warning(record):
@@ -162,7 +162,7 @@ sphinx_gallery_conf = {
     "backreferences_dir": "api/generated/backreferences",
     "doc_module": ("cnnlesson",),
     # Every downloaded notebook starts by installing cnnlesson where it is missing.
-    "first_notebook_cell": _course_pack.install_cell(cnnlesson.__version__, html_baseurl),
+    "first_notebook_cell": install_cell(cnnlesson.__version__, html_baseurl),
 }
 
 # API reference: one page per module, generated from the docstrings.
