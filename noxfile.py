@@ -12,6 +12,9 @@ from pathlib import Path
 
 import nox
 
+# nox.project.dependency_groups (the site checks' environment) came with nox 2025.02.09;
+# an older nox stops here with a message that says so.
+nox.needs_version = ">=2025.2.9"
 nox.options.sessions = ["tests", "lint"]
 # Installing TensorFlow takes a minute; reusing the environment keeps rebuilds fast.
 nox.options.reuse_existing_virtualenvs = True
