@@ -77,8 +77,8 @@ def site(session):
     if not session.posargs:
         session.error("name the built site, e.g. nox -s site -- docs/_build/quick/html")
     site_dir, *pytest_options = session.posargs
-    session.install(*nox.project.dependency_groups(nox.project.load_toml("pyproject.toml"),
-                                                    "site"))
+    pyproject = nox.project.load_toml(ROOT / "pyproject.toml")
+    session.install(*nox.project.dependency_groups(pyproject, "site"))
     session.run("python", ".ci/check_site.py", site_dir, "--no-browser")
     session.run("pytest", "tests/browser", "--site-dir", site_dir, *pytest_options)
 
