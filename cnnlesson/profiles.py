@@ -36,7 +36,9 @@ class Profile(NamedTuple):
         The design page's schedules: ``steps`` (every row of its one-change-at-a-time
         table), ``calibration`` (short timed runs of the lesson's network and of the
         final design on the same images, each at its own batch size) and ``headline``
-        (batch size, subset and most epochs of the final design's equal-time run).
+        (batch size, subset and most epochs of the final design's equal-time run) and
+        ``final`` (the final design's fixed schedule: keyword arguments of
+        :func:`cnnlesson.train_design_model`).
     """
 
     name: str
@@ -58,6 +60,7 @@ PROFILES = {
             "steps": {"epochs": 4, "batch_size": 64, "subset": 5_000},
             "calibration": {"epochs": 2, "subset": 5_000},
             "headline": {"batch_size": 128, "subset": None, "max_epochs": 60},
+            "final": {"epochs": 10, "batch_size": 128, "subset": None},
         },
     ),
     "quick": Profile(
@@ -69,6 +72,7 @@ PROFILES = {
             "steps": {"epochs": 2, "batch_size": 32, "subset": 1_000},
             "calibration": {"epochs": 2, "subset": 1_000},
             "headline": {"batch_size": 128, "subset": 2_000, "max_epochs": 3},
+            "final": {"epochs": 3, "batch_size": 128, "subset": 2_000},
         },
     ),
 }
