@@ -84,15 +84,63 @@ def test_an_entry_without_manifest_is_refused(tmp_path):
         verify_entry(entry)
 
 
-def test_a_file_in_the_place_of_an_entry_is_replaced(tiny_cifar10):
+@pytest.mark.parametrize("in_the_way", ["file", "folder of other files", "link"])
+def test_something_else_in_the_place_of_an_entry_is_left_alone(tiny_cifar10, tmp_path,
+                                                               in_the_way):
     key = train_lesson_model(**TINY_RECIPE).cache_key
     entry = cache_dir() / key
     shutil.rmtree(entry)
-    entry.write_text("in the way")
-    with pytest.warns(CacheWarning, match="is not a folder"):
-        assert not train_lesson_model(**TINY_RECIPE).from_cache
-    assert entry.is_dir()
-    assert train_lesson_model(**TINY_RECIPE).from_cache  # no warning the second time
+    if in_the_way == "file":
+        entry.write_text("in the way")
+    elif in_the_way == "folder of other files":
+        entry.mkdir()
+        (entry / "notes.txt").write_text("mine")
+    else:
+        (tmp_path / "elsewhere").mkdir()
+        entry.symlink_to(tmp_path / "elsewhere")
+    with pytest.warns(CacheWarning) as warned:
+        again = train_lesson_model(**TINY_RECIPE)
+    assert not again.from_cache and 0.0 <= again.test_accuracy <= 1.0
+    messages = " ".join(str(w.message) for w in warned)
+    assert "left as it is" in messages and "not cached" in messages
+    if in_the_way == "file":
+        assert entry.read_text() == "in the way"
+    elif in_the_way == "folder of other files":
+        assert [p.name for p in entry.iterdir()] == ["notes.txt"]
+    else:
+        assert entry.is_symlink() and list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_a_cache_folder_shared_with_other_files_keeps_them_untouched(tiny_cifar10):
+    """The cache may be pointed at a home folder or a clone: only its own names change."""
+    folder = cache_dir()
+    others = {
+        ".git/objects/ab/cdef0123": b"git object",
+        ".git/HEAD": b"ref: refs/heads/main\n",
+        ".ssh/id_ed25519": b"-----BEGIN OPENSSH PRIVATE KEY-----",
+        ".hidden": b"a hidden file",
+        "projects/notes.txt": b"an unrelated folder",
+        ".cnnlesson-not-staging/keep": b"a name near the package's own",
+    }
+    for name, data in others.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    old = time.time() - 7200  # older than any staging folder may live
+    for path in folder.rglob("*"):
+        os.utime(path, (old, old))
+    before = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+
+    trained = train_lesson_model(**TINY_RECIPE)
+    remove_stale_staging(folder)
+    assert train_lesson_model(**TINY_RECIPE).from_cache
+
+    for name, data in others.items():
+        assert (folder / name).read_bytes() == data, name
+    after = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+    new = sorted(set(after) - set(before))
+    assert set(before) <= set(after)
+    assert {name.split("/")[0] for name in new} == {
+        trained.cache_key, f".cnnlesson-lock-{trained.cache_key}"}
 
 
 # -- a cache that cannot be written ----------------------------------------------------
@@ -175,15 +223,17 @@ def test_entries_are_created_with_the_umask(tmp_path):
 
 
 def test_stale_staging_is_removed_and_live_staging_kept(tmp_path):
-    stale, live, old = (tmp_path / f".{key}-99-abcd" for key in ("aaa", "bbb", "ccc"))
+    keys = {name: name * 24 for name in "abc"}
+    stale, live, old = (tmp_path / f".cnnlesson-staging-{keys[name]}-99-0000abcd"
+                        for name in "abc")
     for folder in (stale, live, old):
         folder.mkdir()
         (folder / "model.weights.h5").write_bytes(b"\0" * 1000)
     two_hours_ago = time.time() - 7200
     os.utime(old, (two_hours_ago, two_hours_ago))
-    with entry_lock(tmp_path / "bbb"), entry_lock(tmp_path / "ccc"):
+    with entry_lock(tmp_path / keys["b"]), entry_lock(tmp_path / keys["c"]):
         removed = remove_stale_staging(tmp_path)
-    assert sorted(p.name for p in removed) == [".aaa-99-abcd", ".ccc-99-abcd"]
+    assert sorted(removed) == [stale, old]
     assert live.is_dir() and not stale.exists() and not old.exists()
 
 
@@ -192,7 +242,7 @@ def test_cached_results_lists_only_complete_verified_entries(tiny_cifar10):
     damaged = train_lesson_model(**{**TINY_RECIPE, "seed": 1}).cache_key
     (cache_dir() / damaged / "result.json").write_text('{"test_accuracy": 1.0}')
     # A write killed between writing the files and renaming the folder into place:
-    shutil.copytree(cache_dir() / good, cache_dir() / f".{good}-99-abcd")
+    shutil.copytree(cache_dir() / good, cache_dir() / f".cnnlesson-staging-{good}-99-0000abcd")
     (cache_dir() / "stray-file").write_text("")
     assert [result["cache_key"] for result in cached_results()] == [good]
 

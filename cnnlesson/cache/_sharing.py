@@ -16,11 +16,14 @@ from cnnlesson.cache._store import (
     CACHE_DIR_VARIABLE,
     CacheWarning,
     cache_dir,
+    holds_only_entry_files,
     load_entry,
+    lock_path,
+    staging_key,
     store_entry,
 )
 
-# Staging folders are named ".<key>-<pid>-<random>" and live for the seconds of a write.
+# Staging folders (".cnnlesson-staging-<key>-<pid>-<random>") live for the seconds of a write.
 STALE_AFTER_SECONDS = 3600
 
 
@@ -57,7 +60,7 @@ def check_writable(folder: Path | None = None) -> Path:
     folder = cache_dir() if folder is None else Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / f".write-test-{os.getpid()}-{secrets.token_hex(4)}"
+        probe = folder / f".cnnlesson-write-test-{os.getpid()}-{secrets.token_hex(4)}"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as error:
@@ -72,8 +75,8 @@ def check_writable(folder: Path | None = None) -> Path:
 def entry_lock(entry: Path):
     """The lock of one cache entry, held while its model is trained and stored.
 
-    A :class:`filelock.FileLock` on ``.<key>.lock`` beside the entry; it is released
-    when the process ends, also when it is killed.  Acquiring it says so on stderr when
+    A :class:`filelock.FileLock` on ``.cnnlesson-lock-<key>`` beside the entry; it is
+    released when the process ends, also when it is killed.  Acquiring it says so on stderr when
     another process holds it, then waits.
 
     Examples
@@ -83,13 +86,13 @@ def entry_lock(entry: Path):
     >>> entry = Path(tempfile.mkdtemp()) / "example"
     >>> with entry_lock(entry):
     ...     print(sorted(path.name for path in entry.parent.iterdir()))
-    ['.example.lock']
+    ['.cnnlesson-lock-example']
     """
     import filelock
 
     @contextlib.contextmanager
     def held():
-        lock = filelock.FileLock(_lock_path(entry))
+        lock = filelock.FileLock(lock_path(entry))
         try:
             lock.acquire(timeout=0)
         except filelock.Timeout:
@@ -106,17 +109,23 @@ def entry_lock(entry: Path):
 def remove_stale_staging(folder: Path | None = None) -> list:
     """Remove staging folders that killed writes left in the cache; return their paths.
 
-    A staging folder is stale when nobody holds its entry's lock, or when it is older
-    than an hour (a write takes seconds).
+    Only folders named as the package names its staging folders
+    (``.cnnlesson-staging-<key>-<pid>-<random>``) are ever removed: the cache folder may
+    hold other files, hidden ones too, and they stay as they are.  A staging folder is
+    stale when nobody holds its entry's lock, or when it is older than an hour (a write
+    takes seconds).
 
     Examples
     --------
     >>> import tempfile
     >>> from pathlib import Path
     >>> folder = Path(tempfile.mkdtemp())
-    >>> (folder / ".abc123-4242-ff00ff00").mkdir()
+    >>> (folder / ".cnnlesson-staging-0123456789abcdef01234567-42-ff00ff00").mkdir()
+    >>> (folder / ".git").mkdir()
     >>> [path.name for path in remove_stale_staging(folder)]
-    ['.abc123-4242-ff00ff00']
+    ['.cnnlesson-staging-0123456789abcdef01234567-42-ff00ff00']
+    >>> sorted(path.name for path in folder.iterdir())  # its entry's lock, probed, stays
+    ['.cnnlesson-lock-0123456789abcdef01234567', '.git']
     """
     import filelock
 
@@ -127,7 +136,7 @@ def remove_stale_staging(folder: Path | None = None) -> list:
     for staging, entry, age in _staging_folders(folder):
         if age < STALE_AFTER_SECONDS:
             try:
-                with filelock.FileLock(_lock_path(entry), timeout=0):
+                with filelock.FileLock(lock_path(entry), timeout=0):
                     pass
             except filelock.Timeout:
                 continue  # its writer is at work
@@ -136,22 +145,33 @@ def remove_stale_staging(folder: Path | None = None) -> list:
     return removed
 
 
-def discard_entry(entry: Path) -> None:
-    """Remove an entry, whether it is a folder or a file in the entry's place.
+def discard_entry(entry: Path) -> bool:
+    """Remove an unusable entry, if it holds nothing but files the package writes.
+
+    Anything else in the entry's place (a file, a link, a folder with other files) is
+    left as it is.
+
+    Returns
+    -------
+    bool
+        Whether the entry was removed.
 
     Examples
     --------
     >>> import tempfile
     >>> from pathlib import Path
     >>> entry = Path(tempfile.mkdtemp()) / "example"
-    >>> _ = entry.write_text("not an entry")
-    >>> discard_entry(entry); entry.exists()
-    False
+    >>> entry.mkdir(); _ = (entry / "result.json").write_text("{")
+    >>> discard_entry(entry), entry.exists()
+    (True, False)
+    >>> _ = entry.write_text("somebody's file")
+    >>> discard_entry(entry), entry.exists()
+    (False, True)
     """
-    if entry.is_dir() and not entry.is_symlink():
-        shutil.rmtree(entry, ignore_errors=True)
-    else:
-        entry.unlink(missing_ok=True)
+    if not holds_only_entry_files(entry):
+        return False
+    shutil.rmtree(entry, ignore_errors=True)
+    return not entry.exists()
 
 
 def load_or_train(entry: Path, model, train, *, recipe: dict, rebuild, cache=True):
@@ -262,14 +282,14 @@ def _loaded(entry, result):
 
 
 def _unusable(entry, reason, rebuild):
-    warnings.warn(f"training cache entry {entry} is unusable ({reason}); removing it and "
-                  "training again", CacheWarning, stacklevel=3)
-    discard_entry(entry)
+    if discard_entry(entry):
+        what = "removed it; training again"
+    else:
+        what = ("it holds files cnnlesson did not write, so it is left as it is; training "
+                "again")
+    warnings.warn(f"training cache entry {entry} is unusable ({reason}); {what}",
+                  CacheWarning, stacklevel=3)
     return rebuild()
-
-
-def _lock_path(entry: Path) -> Path:
-    return entry.parent / f".{entry.name}.lock"
 
 
 def _waiting_message(entry: Path) -> None:
@@ -281,10 +301,9 @@ def _staging_folders(folder: Path):
     """Yield (staging folder, its entry's path, age in seconds) for every staging folder."""
     now = time.time()
     for path in folder.iterdir():
-        name = path.name
-        if not name.startswith(".") or name.endswith(".lock") or not path.is_dir():
+        key = staging_key(path.name)
+        if key is None or path.is_symlink() or not path.is_dir():
             continue
-        key = name[1:].split("-", 1)[0]
         try:
             age = now - path.stat().st_mtime
         except OSError:

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import secrets
 import shutil
 import warnings
@@ -17,6 +18,68 @@ CACHE_DIR_VARIABLE = "CNNLESSON_CACHE_DIR"
 WEIGHTS_FILE = "model.weights.h5"
 RESULT_FILE = "result.json"
 MANIFEST_FILE = "manifest.json"
+#: Every file an entry holds; an entry folder with anything else was not written here.
+ENTRY_FILES = frozenset({WEIGHTS_FILE, RESULT_FILE, MANIFEST_FILE})
+
+# The cache folder may hold other files (it may be a home folder or a clone): the package
+# touches only names it makes itself.  Entries are named by their key, a hash; staging
+# folders and locks by a prefix no other program uses.
+KEY_LENGTH = 24
+_KEY = re.compile(rf"[0-9a-f]{{{KEY_LENGTH}}}")
+STAGING_PREFIX = ".cnnlesson-staging-"
+_STAGING = re.compile(rf"{re.escape(STAGING_PREFIX)}(?P<key>[0-9a-f]{{{KEY_LENGTH}}})"
+                      r"-\d+-[0-9a-f]{8}")
+LOCK_PREFIX = ".cnnlesson-lock-"
+
+
+def is_entry_name(name: str) -> bool:
+    """Whether ``name`` is the name of a cache entry: a key as :func:`cache_key` makes it.
+
+    Examples
+    --------
+    >>> is_entry_name("0123456789abcdef01234567"), is_entry_name(".git")
+    (True, False)
+    """
+    return _KEY.fullmatch(name) is not None
+
+
+def staging_key(name: str) -> str | None:
+    """The entry key of a staging folder's name, or None for any other name.
+
+    Examples
+    --------
+    >>> staging_key(".cnnlesson-staging-0123456789abcdef01234567-42-00ff00ff")
+    '0123456789abcdef01234567'
+    >>> staging_key(".ssh") is None
+    True
+    """
+    match = _STAGING.fullmatch(name)
+    return match["key"] if match else None
+
+
+def lock_path(entry: Path) -> Path:
+    """The lock file of an entry: ``.cnnlesson-lock-<key>`` beside it."""
+    return entry.parent / f"{LOCK_PREFIX}{entry.name}"
+
+
+def holds_only_entry_files(entry: Path) -> bool:
+    """Whether ``entry`` is a real folder (not a link) holding nothing but an entry's files.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "result.json").write_text("{}")
+    >>> holds_only_entry_files(folder)
+    True
+    >>> _ = (folder / "notes.txt").write_text("mine")
+    >>> holds_only_entry_files(folder)
+    False
+    """
+    if entry.is_symlink() or not entry.is_dir():
+        return False
+    return all(path.name in ENTRY_FILES and path.is_file() and not path.is_symlink()
+               for path in entry.iterdir())
 
 
 class CacheWarning(UserWarning):
@@ -111,25 +174,35 @@ def _write_entry(entry: Path, model, result: dict) -> None:
     if free < needed:
         # Writing HDF5 onto a full disk can crash the process; refuse before starting.
         raise OSError(errno.ENOSPC, f"{free:,} bytes free, the entry needs about {needed:,}")
+    _refuse_foreign(entry)
     # A plain mkdir (not mkdtemp's 700), so the entry gets the umask's permissions and
     # the others who share the cache can read it.
-    staging = entry.parent / f".{entry.name}-{os.getpid()}-{secrets.token_hex(4)}"
+    staging = entry.parent / (f"{STAGING_PREFIX}{entry.name}-{os.getpid()}-"
+                              f"{secrets.token_hex(4)}")
     staging.mkdir()
     try:
         model.save_weights(staging / WEIGHTS_FILE)
         (staging / RESULT_FILE).write_text(json.dumps(result, indent=1, sort_keys=True))
         files = {name: _digest(staging / name) for name in (WEIGHTS_FILE, RESULT_FILE)}
         (staging / MANIFEST_FILE).write_text(json.dumps({"format": 2, "files": files}))
-        if entry.is_symlink() or (entry.exists() and not entry.is_dir()):
-            entry.unlink()  # a stray file in the entry's place is replaced
         try:
-            staging.rename(entry)
+            staging.rename(entry)  # onto nothing, or onto an empty folder
         except OSError:
+            _refuse_foreign(entry)
             if not entry.is_dir():
                 raise
             # else another process stored the same entry first; theirs is as good
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging.is_dir() and not staging.is_symlink():
+            shutil.rmtree(staging, ignore_errors=True)  # its own staging folder, named above
+
+
+def _refuse_foreign(entry: Path) -> None:
+    """Raise FileExistsError when something the package did not write is in ``entry``'s place."""
+    if entry.is_symlink() or (entry.exists() and not holds_only_entry_files(entry)):
+        raise FileExistsError(
+            errno.EEXIST, f"{entry} is in the way: it was not written by cnnlesson, so it is "
+            "left as it is; move it elsewhere to let the model be cached", str(entry))
 
 
 def store_entry(entry: Path, model, result: dict) -> bool:
@@ -240,8 +313,8 @@ def cached_results():
     list of dict
         Each with ``cache_key``, ``recipe``, ``test_accuracy``, ``test_loss``,
         ``train_seconds``, ``images_per_second``, ``history`` and ``versions``.
-        Staging folders, lock files and entries that fail :func:`verify_entry` are left
-        out.
+        Only entries (folders named by a key) are read; staging folders, locks, any other
+        file and entries that fail :func:`verify_entry` are left out.
 
     Examples
     --------
@@ -256,7 +329,7 @@ def cached_results():
         return []
     results = []
     for entry in folder.iterdir():
-        if entry.name.startswith("."):
+        if not is_entry_name(entry.name):
             continue
         try:
             stored = verify_entry(entry)
