@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 
+from cnnlesson._interrupts import honoured, raise_if_interrupted
 from cnnlesson.designs import MODELS
 
 
@@ -71,7 +72,8 @@ def main(argv=None):
     """
     arguments = _parser().parse_args(argv)
     try:
-        return _train(arguments)
+        with honoured():
+            return _train(arguments)
     except KeyboardInterrupt:
         # An entry is only ever renamed in complete, so an interrupted run leaves none.
         print("interrupted; nothing was cached", file=sys.stderr)
@@ -87,6 +89,7 @@ def _train(arguments):
                                          subset=arguments.subset, seed=arguments.seed,
                                          cache=not arguments.no_cache, verbose=1)
     except (DatasetError, CacheNotWritableError, ValueError) as error:
+        raise_if_interrupted()  # an error that a Ctrl-C caused is reported as the Ctrl-C
         print(f"error: {error}", file=sys.stderr)
         return 2
     summary = result.summary()

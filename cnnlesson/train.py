@@ -22,6 +22,7 @@ import functools
 import sys
 import time
 
+from cnnlesson import _interrupts
 from cnnlesson import cache as _cache
 from cnnlesson import data as _data
 from cnnlesson._checks import positive_int
@@ -244,19 +245,23 @@ def _train(build, variant, *, epochs, batch_size, subset, seed, cache, verbose, 
 
     def fit_and_evaluate(model):
         if verbose:
+            why = "not in the training cache yet" if cache else "the training cache is off"
             # On stderr, so that it reaches the terminal also when a docs build captures stdout.
             print(f"cnnlesson: training {label or model.name}: {epochs} epochs of "
-                  f"{len(x_train):,} images, batch {batch_size} "
-                  "(not in the training cache yet)", file=sys.stderr, flush=True)
+                  f"{len(x_train):,} images, batch {batch_size} ({why})",
+                  file=sys.stderr, flush=True)
         train_images, test_images = image_datasets(x_train, y_train, x_test, y_test,
                                                    batch_size=batch_size, seed=seed)
         clock, epoch_seconds = epoch_clock(epochs, verbose)
         start = time.perf_counter()
         # shuffle=False: the dataset reshuffles itself every epoch.
         fitted = model.fit(train_images, epochs=epochs, validation_data=test_images,
-                           shuffle=False, callbacks=[clock], verbose=1 if verbose == 1 else 0)
+                           shuffle=False, callbacks=[clock, _interrupts.interruption_callback()],
+                           verbose=1 if verbose == 1 else 0)
         train_seconds = time.perf_counter() - start
         test_loss, test_accuracy = model.evaluate(test_images, verbose=0)[:2]
+        # A Ctrl-C that TensorFlow swallowed still stops the run here, before the store.
+        _interrupts.raise_if_interrupted()
         return {
             "history": {**keras_history_by_site_names(fitted.history),
                         "epoch_seconds": epoch_seconds},
@@ -269,10 +274,12 @@ def _train(build, variant, *, epochs, batch_size, subset, seed, cache, verbose, 
         }
 
     # Loads a verified entry, or checks the cache is writable, trains under the entry's
-    # lock and stores the result (a failed store only warns).
-    model, stored, from_cache = _cache.load_or_train(
-        entry, model, fit_and_evaluate, recipe=recipe, rebuild=lambda: _build(build, seed),
-        cache=cache)
+    # lock and stores the result (a failed store only warns).  A Ctrl-C is always a
+    # KeyboardInterrupt, and nothing is stored after one.
+    with _interrupts.honoured():
+        model, stored, from_cache = _cache.load_or_train(
+            entry, model, fit_and_evaluate, recipe=recipe, rebuild=lambda: _build(build, seed),
+            cache=cache)
     return TrainingResult(model=model, from_cache=from_cache, cache_key=key,
                           data_source=data_source, **_stored_numbers(stored))
 

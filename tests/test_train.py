@@ -139,3 +139,12 @@ def test_cache_dir_defaults_to_the_user_cache(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert cache_dir() == tmp_path / "xdg" / "cnnlesson"
     assert os.fspath(cache_dir()).endswith("cnnlesson")
+
+
+def test_no_cache_says_why_it_trains(tiny_cifar10, capsys):
+    command = ["train", "--epochs", "1", "--batch-size", "16", "--subset", "32"]
+    assert main(command) == 0
+    assert "(not in the training cache yet)" in capsys.readouterr().err
+    assert main([*command, "--no-cache"]) == 0  # the model is in the cache now
+    error = capsys.readouterr().err
+    assert "(the training cache is off)" in error and "not in the training cache" not in error
