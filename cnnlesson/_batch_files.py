@@ -13,8 +13,16 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnlesson import data as _data
-from cnnlesson.data import CIFAR10_DIR_VARIABLE, TEST_BATCH, TRAIN_BATCHES, DatasetError
+CIFAR10_DIR_VARIABLE = "CNNLESSON_CIFAR10_DIR"
+TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
+TEST_BATCH = "test_batch"
+
+
+class DatasetError(RuntimeError):
+    """CIFAR-10 could not be loaded; the message says which file and what to do."""
+
+    __module__ = "cnnlesson.data"  # its public home, as tracebacks name it
+
 
 # Only what a CIFAR-10 batch pickle needs to rebuild: numpy arrays and bytes.
 _ALLOWED_GLOBALS = {
@@ -94,8 +102,14 @@ def check_split(images, labels, expected_count, source):
         fail(f"it holds {len(images):,} images, expected {expected_count:,}")
 
 
-def read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Read and check one batch file as (images NHWC uint8, labels uint8 of shape (N, 1))."""
+def read_batch(path: Path, expected_count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Read and check one batch file of ``expected_count`` images.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Images NHWC uint8, labels uint8 of shape (N, 1).
+    """
     if not path.is_file():
         raise DatasetError(
             f"CIFAR-10 batch file {path} is missing. The folder named by "
@@ -136,5 +150,5 @@ def read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
         raise DatasetError(f"CIFAR-10 batch file {path} is corrupt: its data has shape "
                            f"{data.shape}, expected (N, 3072). {_FIX}")
     images = data.reshape(len(data), 3, 32, 32).transpose(0, 2, 3, 1)
-    check_split(images, labels, _data.IMAGES_PER_BATCH, f"batch file {path}")
+    check_split(images, labels, expected_count, f"batch file {path}")
     return np.ascontiguousarray(images), labels.astype(np.uint8).reshape(-1, 1)

@@ -16,7 +16,17 @@ from pathlib import Path
 
 import numpy as np
 
-CIFAR10_DIR_VARIABLE = "CNNLESSON_CIFAR10_DIR"
+from cnnlesson._batch_files import (
+    CIFAR10_DIR_VARIABLE,
+    TEST_BATCH,
+    TRAIN_BATCHES,
+    DatasetError,
+    check_split,
+    read_batch,
+)
+
+__all__ = ["CIFAR10_CLASSES", "CIFAR10_DIR_VARIABLE", "DatasetError", "cifar10_source",
+           "fingerprint", "load_cifar10", "local_cifar10_dir", "scale_images"]
 
 CIFAR10_CLASSES = (
     "airplane", "automobile", "bird", "cat", "deer",
@@ -24,14 +34,7 @@ CIFAR10_CLASSES = (
 )
 """The ten class names, indexed by label."""
 
-TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
-TEST_BATCH = "test_batch"
 IMAGES_PER_BATCH = 10_000
-
-
-class DatasetError(RuntimeError):
-    """CIFAR-10 could not be loaded; the message says which file and what to do."""
-
 
 def local_cifar10_dir() -> Path | None:
     """The ``cifar-10-batches-py`` folder named by ``CNNLESSON_CIFAR10_DIR``, if set.
@@ -95,10 +98,8 @@ def cifar10_source() -> str:
 
 
 def _load_local(folder: Path):
-    from cnnlesson._batch_files import read_batch
-
-    train = [read_batch(folder / name) for name in TRAIN_BATCHES]
-    x_test, y_test = read_batch(folder / TEST_BATCH)
+    train = [read_batch(folder / name, IMAGES_PER_BATCH) for name in TRAIN_BATCHES]
+    x_test, y_test = read_batch(folder / TEST_BATCH, IMAGES_PER_BATCH)
     x_train = np.concatenate([images for images, _ in train])
     y_train = np.concatenate([labels for _, labels in train])
     return (x_train, y_train), (x_test, y_test)
@@ -164,8 +165,6 @@ def load_cifar10(subset: int | None = None):
     (x_train, y_train), (x_test, y_test) = (
         _load_official() if folder is None else _load_local(folder)
     )
-    from cnnlesson._batch_files import check_split
-
     source = "download" if folder is None else f"copy at {folder}"
     check_split(x_train, y_train, len(TRAIN_BATCHES) * IMAGES_PER_BATCH, f"{source} (training)")
     check_split(x_test, y_test, IMAGES_PER_BATCH, f"{source} (test)")
