@@ -21,6 +21,24 @@ nox.options.reuse_existing_virtualenvs = True
 
 ROOT = Path(__file__).parent
 DOCS = ROOT / "docs"
+#: Under docs/_build/<profile>/: files the build makes before and around Sphinx, which the
+#: site publishes as they are (conf.py's html_extra_path): downloads/ holds the wheel.
+SITE_EXTRA = "site-extra"
+
+
+def build_wheel(session, folder: Path) -> Path:
+    """Build the wheel of cnnlesson into ``folder`` (the course pack and the notebooks
+    install it); pip's own message stops the session if it fails."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("cnnlesson-*.whl"):
+        old.unlink()  # an earlier build's wheel, written here by this function
+    session.run("python", "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                "--quiet", "--wheel-dir", str(folder), str(ROOT))
+    wheels = sorted(folder.glob("cnnlesson-*.whl"))
+    if len(wheels) != 1:
+        session.error(f"pip wrote {len(wheels)} wheels of cnnlesson into {folder}, not one; "
+                      f"run 'python -m pip wheel --no-deps --wheel-dir {folder} .' to see why")
+    return wheels[0]
 
 
 @nox.session
@@ -51,7 +69,9 @@ def docs(session):
     if "--clean" in options:
         for path in (out, DOCS / "auto_examples", DOCS / "api" / "generated"):
             shutil.rmtree(path, ignore_errors=True)
-    session.install("-e", ".[docs]")
+    # setuptools builds the wheel here, without a second download (--no-build-isolation).
+    session.install("-e", ".[docs]", "setuptools>=77")
+    build_wheel(session, out / SITE_EXTRA / "downloads")
     env = {"CNNLESSON_PROFILE": profile}
     if baseurls:
         env["CNNLESSON_BASEURL"] = baseurls[-1]

@@ -11,9 +11,9 @@ site="$(cd "${1:?usage: .ci/test_course_pack.sh SITE_DIR [EXAMPLE]}" && pwd)"
 example="${2:-plot_first_layer_kernels}"
 : "${CNNLESSON_CIFAR10_DIR:?set CNNLESSON_CIFAR10_DIR to the local CIFAR-10 copy}"
 
-pack="$(find "$site/_downloads" -name 'cnnlesson-course-pack-*.zip' | sort | tail -n 1)"
+pack="$(find "$site/downloads" -name 'cnnlesson-course-pack-*.zip' | sort | tail -n 1)"
 if [ -z "$pack" ]; then
-    echo "FAIL: the site offers no course pack (no _downloads/*/cnnlesson-course-pack-*.zip)"
+    echo "FAIL: the site offers no course pack (no downloads/cnnlesson-course-pack-*.zip)"
     exit 1
 fi
 work="$(mktemp -d)"

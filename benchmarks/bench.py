@@ -3,7 +3,7 @@
 *Plain* is the tutorial's way: the lesson's network compiled with
 ``optimizer="adam"`` and Keras' default compile settings, fitted on float32
 arrays.  *Ours* is what :func:`cnnlesson.train_model` runs: the network as
-:func:`cnnlesson.build_lesson_model` compiles it (``FusedAdam``,
+:func:`cnnlesson.build_lesson_model` compiles it (Keras' Adam, with
 ``steps_per_execution``), fitted on :func:`cnnlesson.train.image_datasets`.
 Both start from the same weights and train on the same fixed CIFAR-10 subset,
 batch 32, one epoch per run, so that both make the same number of optimizer

@@ -4,7 +4,6 @@ Every contender trains the lesson's network (same initial weights) for one
 epoch on the same CIFAR-10 subset, batch 32; runs alternate, and the medians of
 wall and process CPU time per step are printed.  The levers:
 
-* ``FusedAdam`` (``cnnlesson.optimizers``) instead of ``optimizer="adam"``;
 * ``steps_per_execution`` in ``Model.compile``;
 * the uint8 ``tf.data`` pipeline of ``cnnlesson.train.image_datasets`` instead
   of float32 arrays.
@@ -31,7 +30,6 @@ def main():
     import keras
 
     from cnnlesson import build_lesson_model, load_cifar10, scale_images
-    from cnnlesson.optimizers import FusedAdam
     from cnnlesson.train import image_datasets
 
     (pixels, labels), _ = load_cifar10(subset=args.images)
@@ -56,9 +54,7 @@ def main():
     contenders = {
         "plain: adam, arrays": on_arrays(model("adam")),
         "+ steps_per_execution=25": on_arrays(model("adam", 25)),
-        "+ FusedAdam": on_arrays(model(FusedAdam())),
-        "+ FusedAdam, steps_per_execution=25": on_arrays(model(FusedAdam(), 25)),
-        "ours: + uint8 tf.data": on_dataset(model(FusedAdam(), 25)),
+        "ours: + uint8 tf.data": on_dataset(model(keras.optimizers.Adam(), 25)),
     }
     keras.utils.set_random_seed(0)
     for run in contenders.values():  # warm-up: traces the graphs

@@ -1,9 +1,13 @@
 """cnnlesson: an executable lesson on how a convolutional neural network is designed.
 
 The top level gathers what the lesson's pages use; the modules hold one idea
-each: :mod:`~cnnlesson.data`, :mod:`~cnnlesson.model`, :mod:`~cnnlesson.extract`,
-:mod:`~cnnlesson.analysis`, :mod:`~cnnlesson.train` (with :mod:`~cnnlesson.cache` and
-:mod:`~cnnlesson.optimizers`), :mod:`~cnnlesson.report` and :mod:`~cnnlesson.plotting`.
+each: :mod:`~cnnlesson.data` (CIFAR-10), :mod:`~cnnlesson.models` (the networks),
+:mod:`~cnnlesson.train` (training with ``model.fit``, through :mod:`~cnnlesson.cache`),
+:mod:`~cnnlesson.extract` (feature maps), :mod:`~cnnlesson.export` (the explorer's
+data), :mod:`~cnnlesson.analysis` (counts, sizes, fields, FLOPs, kernels),
+:mod:`~cnnlesson.uncertainty` (what a measured accuracy can tell),
+:mod:`~cnnlesson.wording` (numbers in words and tables), :mod:`~cnnlesson.plotting`
+(figures) and :mod:`~cnnlesson.profiles` (how much the build trains).
 """
 
 import os
@@ -20,10 +24,14 @@ from cnnlesson.data import (  # noqa: E402
     scale_images,
 )
 from cnnlesson.extract import feature_extractor, feature_maps  # noqa: E402
-from cnnlesson.model import build_design_model, build_lesson_model, describe_variant  # noqa: E402
+from cnnlesson.models import build_design_model, build_lesson_model, describe_variant  # noqa: E402
 from cnnlesson.profiles import Profile, current_profile  # noqa: E402
-from cnnlesson.designs import train_design_model  # noqa: E402
-from cnnlesson.train import TrainingResult, train_lesson_model, train_model  # noqa: E402
+from cnnlesson.train import (  # noqa: E402
+    TrainingResult,
+    train_design_model,
+    train_lesson_model,
+    train_model,
+)
 
 __version__ = "0.1.0"
 

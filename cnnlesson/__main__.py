@@ -11,7 +11,7 @@ import json
 import sys
 
 from cnnlesson._interrupts import honoured, raise_if_interrupted
-from cnnlesson.designs import MODELS
+from cnnlesson.train import MODELS
 
 
 def _positive_int(text):

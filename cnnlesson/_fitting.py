@@ -1,12 +1,13 @@
 """The pieces of a ``model.fit`` run that :mod:`cnnlesson.train` puts together.
 
 The input pipelines (:func:`image_datasets`), Keras' history under the site's
-names, and a callback that times each epoch and reports progress where a docs
-build captures the output.
+names, a callback that times each epoch and reports progress where a docs
+build captures the output, and the :class:`TrainingResult` a run returns.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 
@@ -85,21 +86,104 @@ def report_line(line):
 
 
 def epoch_clock(epochs, verbose):
-    """A callback timing every epoch (validation included), and the list it fills.
+    """A callback timing every epoch (validation included), and the lists it fills.
 
-    At ``verbose=2`` it also prints one line per epoch.
+    Returns the callback, the wall seconds of each epoch and the processor seconds of
+    each (of this process, all its threads): other work on the machine stretches the
+    first and hardly the second.  At ``verbose=2`` it also prints one line per epoch.
     """
     import keras
 
-    seconds, started = [], []
+    seconds, cpu_seconds, started = [], [], []
 
     def begin(epoch, logs=None):
-        started.append(time.perf_counter())
+        started.append((time.perf_counter(), time.process_time()))
 
     def end(epoch, logs=None):
-        seconds.append(time.perf_counter() - started[-1])
+        wall, cpu = started[-1]
+        seconds.append(time.perf_counter() - wall)
+        cpu_seconds.append(time.process_time() - cpu)
         if verbose == 2:
             numbers = " - ".join(f"{name}: {value:.4f}" for name, value in (logs or {}).items())
             report_line(f"Epoch {epoch + 1}/{epochs} - {seconds[-1]:.1f}s - {numbers}")
 
-    return keras.callbacks.LambdaCallback(on_epoch_begin=begin, on_epoch_end=end), seconds
+    return (keras.callbacks.LambdaCallback(on_epoch_begin=begin, on_epoch_end=end), seconds,
+            cpu_seconds)
+
+
+def machine() -> dict:
+    """The processor a run trained on, named as the operating system names it.
+
+    Examples
+    --------
+    >>> sorted(machine())
+    ['cores', 'processor']
+    """
+    import os
+    import platform
+
+    name = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            name = next(line.split(":", 1)[1].strip() for line in cpuinfo
+                        if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass  # not Linux: the platform's own name
+    return {"processor": name, "cores": os.cpu_count()}
+
+
+@dataclasses.dataclass
+class TrainingResult:
+    """What one training run produced.
+
+    Attributes
+    ----------
+    model : keras.Model
+        The trained network.
+    history : dict of list of float
+        Per epoch: ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``,
+        ``epoch_seconds`` (wall time) and ``epoch_cpu_seconds`` (processor time of the
+        training process, which other work on the machine disturbs little).
+    test_accuracy, test_loss : float
+        On the test split after the last epoch.
+    train_seconds : float
+        Wall time of the training run itself (also when loaded from the cache).
+    images_per_second : float
+        Training images processed per second of training.
+    recipe : dict
+        The settings that were trained: architecture, schedule, seed.
+    data_source : str
+        Where CIFAR-10 came from, as :func:`cnnlesson.cifar10_source` says.
+    from_cache : bool
+        True when the result was loaded rather than trained.
+    cache_key : str
+        The key of the cache entry.
+    machine : dict
+        The ``processor`` and number of ``cores`` it trained on (empty for entries
+        stored before the package recorded it).
+    """
+
+    model: object
+    history: dict
+    test_accuracy: float
+    test_loss: float
+    train_seconds: float
+    images_per_second: float
+    recipe: dict
+    data_source: str
+    from_cache: bool
+    cache_key: str
+    machine: dict = dataclasses.field(default_factory=dict)
+
+    def summary(self) -> dict:
+        """The result's numbers as a JSON-ready dict (everything but the model)."""
+        fields = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)
+                  if field.name != "model"}
+        return {**fields, "epochs": self.recipe["epochs"], "batch_size": self.recipe["batch_size"]}
+
+
+def stored_numbers(stored: dict) -> dict:
+    """The fields of a :class:`TrainingResult` that a cache entry's result holds."""
+    names = ("history", "test_accuracy", "test_loss", "train_seconds",
+             "images_per_second", "recipe")
+    return {**{name: stored[name] for name in names}, "machine": stored.get("machine", {})}

@@ -8,15 +8,10 @@ downloaded example run on its own gets the full lesson.
 
 from __future__ import annotations
 
-import json
 import os
-from importlib import resources
 from typing import NamedTuple
 
 PROFILE_VARIABLE = "CNNLESSON_PROFILE"
-#: Running time of each gallery example per profile, measured by the docs builds
-#: (``docs/_ext/gallery_support.py`` writes it; never edited by hand).
-EXAMPLE_TIMES_FILE = "example_times.json"
 
 
 class Profile(NamedTuple):
@@ -34,11 +29,8 @@ class Profile(NamedTuple):
         True when ``lesson`` is the tutorial's exact recipe, so its numbers are the lesson's.
     design : dict
         The design page's schedules: ``steps`` (every row of its one-change-at-a-time
-        table), ``calibration`` (short timed runs of the lesson's network and of the
-        final design on the same images, each at its own batch size) and ``headline``
-        (batch size, subset and most epochs of the final design's equal-time run) and
-        ``final`` (the final design's fixed schedule: keyword arguments of
-        :func:`cnnlesson.train_design_model`).
+        table) and ``final`` (the final design's fixed schedule, the same on every
+        machine: keyword arguments of :func:`cnnlesson.train_design_model`).
     """
 
     name: str
@@ -54,12 +46,11 @@ PROFILES = {
         lesson={"epochs": 25, "batch_size": 32, "subset": None},
         comparison={"epochs": 5, "batch_size": 32, "subset": 10_000},
         is_lesson_recipe=True,
-        # Six rows of a few thousand images keep the table within a few minutes; the
-        # headline gets as long as the lesson's own 25 epochs took.
+        # Six rows of a few thousand images keep the table within a few minutes.  The
+        # final design's epochs take 1.2-1.9 times a tutorial epoch, depending on the CPU
+        # (benchmarks/NOTES.md): this many take clearly less time than the tutorial's 25.
         design={
             "steps": {"epochs": 4, "batch_size": 64, "subset": 5_000},
-            "calibration": {"epochs": 2, "subset": 5_000},
-            "headline": {"batch_size": 128, "subset": None, "max_epochs": 60},
             "final": {"epochs": 10, "batch_size": 128, "subset": None},
         },
     ),
@@ -70,8 +61,6 @@ PROFILES = {
         is_lesson_recipe=False,
         design={
             "steps": {"epochs": 2, "batch_size": 32, "subset": 1_000},
-            "calibration": {"epochs": 2, "subset": 1_000},
-            "headline": {"batch_size": 128, "subset": 2_000, "max_epochs": 3},
             "final": {"epochs": 3, "batch_size": 128, "subset": 2_000},
         },
     ),
@@ -120,42 +109,19 @@ def rough_duration(seconds: float) -> str:
     return f"about {seconds / 3600:.1f} h"
 
 
-def example_times() -> dict:
-    """{profile name: {example name: seconds}} as the site's builds measured them.
-
-    The time of an example is its own running time plus the training it loaded
-    from the cache of trained models: what a first run with an empty cache takes.
-
-    Examples
-    --------
-    >>> sorted(example_times()) == sorted(set(example_times()) & set(PROFILES))
-    True
-    """
-    try:
-        text = resources.files("cnnlesson").joinpath(EXAMPLE_TIMES_FILE).read_text("utf-8")
-    except (FileNotFoundError, OSError):
-        return {}
-    return {name: times for name, times in json.loads(text).get("seconds", {}).items()
-            if name in PROFILES}
-
-
-def announce(example: str) -> Profile:
-    """Print which profile this run uses and how long it should take; return the profile.
+def announce() -> Profile:
+    """Print which profile this run uses and what it trains; return the profile.
 
     Every gallery example calls this first, so that a downloaded script says what
     it is about to do before it trains anything.
-
-    Parameters
-    ----------
-    example : str
-        The example's name, e.g. ``"plot_first_layer_kernels"``.
 
     Examples
     --------
     >>> import os
     >>> os.environ["CNNLESSON_PROFILE"] = "quick"
-    >>> announce("plot_first_layer_kernels").name  # doctest: +ELLIPSIS
-    Profile: quick (...)...
+    >>> announce().name
+    Profile: quick (the lesson's network: 3 epochs on 2,000 images); set
+    CNNLESSON_PROFILE=full for the full profile.
     'quick'
     >>> del os.environ["CNNLESSON_PROFILE"]
     """
@@ -165,13 +131,4 @@ def announce(example: str) -> Profile:
     print(f"Profile: {profile.name} (the lesson's network: {lesson['epochs']} epochs on "
           f"{_images(lesson['subset'])}); set {PROFILE_VARIABLE}={other} for the "
           f"{other} profile.")
-    times = example_times()
-    measured = {name: times.get(name, {}).get(example) for name in PROFILES}
-    if measured[profile.name] is not None:
-        print(f"Expected time: {rough_duration(measured[profile.name])} on the machine that "
-              f"built the site, less when the training cache holds its models already.")
-    else:
-        print("Expected time: not measured yet for this profile.")
-    if measured[other] is not None:
-        print(f"(The {other} profile took {rough_duration(measured[other])}.)")
     return profile

@@ -17,7 +17,6 @@ stream where ``model.fit`` on arrays would use Keras'.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import sys
 import time
@@ -26,60 +25,30 @@ from cnnlesson import _interrupts
 from cnnlesson import cache as _cache
 from cnnlesson import data as _data
 from cnnlesson._checks import positive_int
-from cnnlesson._fitting import epoch_clock, image_datasets, keras_history_by_site_names
-from cnnlesson.model import LESSON_CONV_KERNEL_SIZES, build_lesson_model, describe_variant
+from cnnlesson._fitting import (
+    TrainingResult,
+    epoch_clock,
+    image_datasets,
+    keras_history_by_site_names,
+    machine,
+    stored_numbers,
+)
+from cnnlesson.models import (
+    LESSON_CONV_KERNEL_SIZES,
+    build_design_model,
+    build_lesson_model,
+    describe_variant,
+)
 
-__all__ = ["TRAINING_CODE_VERSION", "TrainingResult", "image_datasets", "train_lesson_model",
-           "train_model"]
+__all__ = ["MODELS", "TRAINING_CODE_VERSION", "TrainingResult", "design_builder",
+           "image_datasets", "train_design_model", "train_lesson_model", "train_model"]
 
 # Bump when a change to the training code changes the numbers it produces: it is
 # part of every cache key, so older entries are then trained again.
-TRAINING_CODE_VERSION = 2
+TRAINING_CODE_VERSION = 3
 
-
-@dataclasses.dataclass
-class TrainingResult:
-    """What one training run produced.
-
-    Attributes
-    ----------
-    model : keras.Model
-        The trained network.
-    history : dict of list of float
-        Per epoch: ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``,
-        ``epoch_seconds``.
-    test_accuracy, test_loss : float
-        On the test split after the last epoch.
-    train_seconds : float
-        Wall time of the training run itself (also when loaded from the cache).
-    images_per_second : float
-        Training images processed per second of training.
-    recipe : dict
-        The settings that were trained: architecture, schedule, seed.
-    data_source : str
-        Where CIFAR-10 came from, as :func:`cnnlesson.cifar10_source` says.
-    from_cache : bool
-        True when the result was loaded rather than trained.
-    cache_key : str
-        The key of the cache entry.
-    """
-
-    model: object
-    history: dict
-    test_accuracy: float
-    test_loss: float
-    train_seconds: float
-    images_per_second: float
-    recipe: dict
-    data_source: str
-    from_cache: bool
-    cache_key: str
-
-    def summary(self) -> dict:
-        """The result's numbers as a JSON-ready dict (everything but the model)."""
-        fields = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)
-                  if field.name != "model"}
-        return {**fields, "epochs": self.recipe["epochs"], "batch_size": self.recipe["batch_size"]}
+#: Images in CIFAR-10's training split.
+TRAIN_IMAGES = 50_000
 
 
 def _check_schedule(epochs, batch_size, subset):
@@ -222,6 +191,63 @@ def train_lesson_model(
                   label=describe_variant(conv_kernel_sizes, output_activation))
 
 
+def design_builder(*, epochs, batch_size, subset=None):
+    """The final design's builder for one schedule: ``build(seed=...)`` for ``train_model``.
+
+    The learning-rate schedule spans the whole run, so the builder is made for the
+    number of epochs and batches it will be trained with.
+
+    Parameters
+    ----------
+    epochs, batch_size : int
+        The schedule the model will be trained with.
+    subset : int, optional
+        Training images used (all 50,000 when None).
+
+    Returns
+    -------
+    callable
+        ``build(seed=0, compile=True)`` returning :func:`cnnlesson.build_design_model`'s
+        network.
+
+    Examples
+    --------
+    >>> build = design_builder(epochs=2, batch_size=128, subset=1_000)
+    >>> build.keywords
+    {'epochs': 2, 'steps_per_epoch': 8}
+    """
+    images = TRAIN_IMAGES if subset is None else positive_int(subset, "subset")
+    steps = -(-images // positive_int(batch_size, "batch_size"))
+    return functools.partial(build_design_model, epochs=positive_int(epochs, "epochs"),
+                             steps_per_epoch=steps)
+
+
+def train_design_model(*, epochs, batch_size=128, subset=None, seed=0, cache=True, verbose=2):
+    """Train the final design with ``train_model``, its schedule spanning the run.
+
+    Parameters are those of :func:`cnnlesson.train.train_model`.
+
+    Returns
+    -------
+    cnnlesson.TrainingResult
+
+    Examples
+    --------
+    >>> train_design_model(epochs=0)
+    Traceback (most recent call last):
+    ValueError: epochs must be a positive integer, got 0
+    """
+    build = design_builder(epochs=epochs, batch_size=batch_size, subset=subset)
+    return train_model(build, epochs=epochs, batch_size=batch_size, subset=subset, seed=seed,
+                       cache=cache, verbose=verbose)
+
+
+#: The networks ``python -m cnnlesson train --model NAME`` trains: for each name, a
+#: function of ``epochs``, ``batch_size``, ``subset``, ``seed``, ``cache`` and ``verbose``
+#: that trains it through the cache and returns a :class:`cnnlesson.TrainingResult`.
+MODELS = {"lesson": train_lesson_model, "design": train_design_model}
+
+
 def _build(build, seed):
     import keras
 
@@ -252,7 +278,7 @@ def _train(build, variant, *, epochs, batch_size, subset, seed, cache, verbose, 
                   file=sys.stderr, flush=True)
         train_images, test_images = image_datasets(x_train, y_train, x_test, y_test,
                                                    batch_size=batch_size, seed=seed)
-        clock, epoch_seconds = epoch_clock(epochs, verbose)
+        clock, epoch_seconds, epoch_cpu_seconds = epoch_clock(epochs, verbose)
         start = time.perf_counter()
         # shuffle=False: the dataset reshuffles itself every epoch.
         fitted = model.fit(train_images, epochs=epochs, validation_data=test_images,
@@ -264,13 +290,15 @@ def _train(build, variant, *, epochs, batch_size, subset, seed, cache, verbose, 
         _interrupts.raise_if_interrupted()
         return {
             "history": {**keras_history_by_site_names(fitted.history),
-                        "epoch_seconds": epoch_seconds},
+                        "epoch_seconds": epoch_seconds,
+                        "epoch_cpu_seconds": epoch_cpu_seconds},
             "test_accuracy": float(test_accuracy),
             "test_loss": float(test_loss),
             "train_seconds": train_seconds,
             "images_per_second": epochs * len(x_train) / sum(epoch_seconds),
             "recipe": recipe,
             "versions": _cache.library_versions(),
+            "machine": machine(),
         }
 
     # Loads a verified entry, or checks the cache is writable, trains under the entry's
@@ -281,10 +309,4 @@ def _train(build, variant, *, epochs, batch_size, subset, seed, cache, verbose, 
             entry, model, fit_and_evaluate, recipe=recipe, rebuild=lambda: _build(build, seed),
             cache=cache)
     return TrainingResult(model=model, from_cache=from_cache, cache_key=key,
-                          data_source=data_source, **_stored_numbers(stored))
-
-
-def _stored_numbers(stored: dict) -> dict:
-    names = ("history", "test_accuracy", "test_loss", "train_seconds",
-             "images_per_second", "recipe")
-    return {name: stored[name] for name in names}
+                          data_source=data_source, **stored_numbers(stored))

@@ -16,17 +16,15 @@ import shutil
 import sys
 from pathlib import Path
 
-from docutils import nodes
 from pybtex.plugin import register_plugin
 from pybtex.style.formatting.plain import Style as PlainStyle
 from pybtex.style.sorting.author_year_title import SortingStyle as AuthorYearTitleSorting
 
 import cnnlesson
 
-# Local extensions and helpers for sphinx-gallery (scraper, example order), named by
-# string below, and the explorer page's assets (explorer_assets).
+# Local extensions and sphinx-gallery's hooks (scraper, example order), named by string
+# below.
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
-from gallery_support import ExamplesUsing  # noqa: E402
 
 DOCS = Path(__file__).parent
 
@@ -75,8 +73,6 @@ extensions = [
     "course_pack",
     # Each figure of the lesson pages as SVG and PNG, with its licence line.
     "figure_files",
-    # Each example's page, script and notebook say how long it takes, per profile.
-    "gallery_support",
     # The explorer page's scripts, styles and exported model (docs/_ext/explorer_assets.py).
     "explorer_assets",
     # Names for the theme's sidebar toggles, which screen readers otherwise announce blank.
@@ -145,20 +141,19 @@ sphinx_gallery_conf = {
     "within_subsection_order": "gallery_support.LessonOrder",
     "matplotlib_animations": False,
     "image_scrapers": ("gallery_support.scrape_with_alt_text",),
-    "reset_modules": ("matplotlib", "gallery_support.release_keras",
-                      "gallery_support.time_examples"),
+    "reset_modules": ("matplotlib", "gallery_support.release_keras"),
     # After the last example too, so the notebook kernels start beside a lean build.
     "reset_modules_order": "both",
     "capture_repr": ("_repr_html_", "__repr__"),
     "show_memory": False,
     # sphinx-gallery's timing page fetches jQuery, Bootstrap and DataTables from
-    # CDNs, which an offline reader cannot load and which restyle the page; the
-    # "How this site was built" page tabulates the same times from the .cost.json
-    # files, and every example page ends with its own running time.
+    # CDNs, which an offline reader cannot load and which restyle the page; every
+    # example page ends with its own running time, as sphinx-gallery measured it.
     "write_computation_times": False,
     # "Examples using ..." on the API pages: sphinx-gallery records which cnnlesson objects
     # each example uses, under the shortest public name (cnnlesson.train_lesson_model,
-    # cnnlesson.analysis.receptive_field), and the module template shows them per object.
+    # cnnlesson.analysis.receptive_field), and the module template's mini-galleries show
+    # them per object (nothing where an object has none).
     "backreferences_dir": "api/generated/backreferences",
     "doc_module": ("cnnlesson",),
     # Every downloaded notebook starts by installing cnnlesson where it is missing.
@@ -182,10 +177,6 @@ autosummary_ignore_module_all = False
 autosummary_context = {
     "cnnlesson_toplevel": [name for name in cnnlesson.__all__ if callable(
         getattr(cnnlesson, name))],
-    # sphinx-gallery writes its backreferences before autosummary writes the API pages (it
-    # comes first in ``extensions``), so "Examples using x" appears where x has examples.
-    "cnnlesson_examples": ExamplesUsing(
-        DOCS / sphinx_gallery_conf["backreferences_dir"] / "backreferences_all.json"),
 }
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False
@@ -227,6 +218,11 @@ copybutton_exclude = ".linenos, .gp, .go"
 html_theme = "sphinx_book_theme"
 html_title = "cnnlesson"
 html_static_path = ["_static"]
+# Files the build makes beside the pages, published as they are: downloads/ (the wheel
+# and the course pack); nox -s docs fills it before and while Sphinx runs.
+SITE_EXTRA = DOCS / "_build" / PROFILE.name / "site-extra"
+SITE_EXTRA.mkdir(parents=True, exist_ok=True)
+html_extra_path = [str(SITE_EXTRA)]
 html_css_files = ["cnnlesson.css"]
 # The site's own icon, so that no browser asks the server for a /favicon.ico it lacks.
 html_favicon = "_static/favicon.svg"
@@ -253,32 +249,13 @@ QUICK_NOTE = "" if PROFILE.is_lesson_recipe else (
 )
 
 if QUICK_NOTE:
-    # The theme's announcement bar, on top of every page ...
+    # The theme's announcement bar, on top of every page.
     html_theme_options["announcement"] = "Quick build. " + QUICK_NOTE.replace(
         "nox -s docs", "<code>nox -s docs</code>")
 
 # default_mode: the theme follows the reader's light or dark setting; without it, the
 # theme's script logs an error on every first visit ("invalid theme mode").
 html_context = {"cnnlesson_profile": PROFILE.name, "default_mode": "auto"}
-
-
-def _add_body_banner(app, doctree, docname):
-    """... and the same note in the body of every page, where it is printed and read."""
-    if not QUICK_NOTE:
-        return
-    sections = list(doctree.findall(nodes.section))
-    if not sections:
-        return
-    first = sections[0]
-    banner = nodes.admonition(classes=["cnnlesson-profile-banner", "warning"])
-    banner += nodes.title(text="Quick build")
-    paragraph = nodes.paragraph()
-    before, after = QUICK_NOTE.split("nox -s docs")
-    paragraph += [nodes.Text(before), nodes.literal(text="nox -s docs"), nodes.Text(after)]
-    banner += paragraph
-    title_index = next((i for i, child in enumerate(first.children)
-                        if isinstance(child, nodes.title)), -1)
-    first.insert(title_index + 1, banner)
 
 
 def _skip_namedtuple_fields(app, what, name, obj, skip, options):
@@ -305,11 +282,9 @@ def _write_profile_stamp(app, exception):
 
 def setup(app):
     # Fail early, with a clear message, if a module the API page lists cannot be imported.
-    for module in ("data", "model", "extract", "export", "analysis", "train", "cache",
-                   "optimizers", "report", "plotting", "profiles"):
+    for module in ("data", "models", "extract", "export", "analysis", "train", "cache",
+                   "uncertainty", "wording", "plotting", "profiles"):
         importlib.import_module(f"cnnlesson.{module}")
-    app.connect("doctree-read", lambda app, doctree: _add_body_banner(
-        app, doctree, app.env.docname))
     app.connect("autodoc-skip-member", _skip_namedtuple_fields)
     app.connect("env-get-outdated", _always_reread)
     app.connect("build-finished", _write_profile_stamp)

@@ -1,4 +1,4 @@
-"""The design page's networks, measurements and schedules."""
+"""The better networks: one change at a time, the final design, its schedule and costs."""
 
 import json
 import math
@@ -6,11 +6,12 @@ import math
 import pytest
 
 import cnnlesson
-from cnnlesson import lab
 from cnnlesson.__main__ import main
-from cnnlesson.analysis import forward_flops_per_image
-from cnnlesson.designs import DESIGN_STEPS, MODELS, build_design_step, design_builder
+from cnnlesson.analysis import forward_flops_per_image, last_conv_receptive_field, layer_costs
+from cnnlesson.models import DESIGN_STEPS, build_design_step
 from cnnlesson.profiles import PROFILES
+from cnnlesson.train import MODELS, design_builder
+from cnnlesson.uncertainty import accuracy_change
 
 TUTORIAL_PARAMETERS = 4_210_090
 
@@ -60,7 +61,7 @@ def test_unknown_step_is_refused():
 def test_final_design_meets_the_page_limits():
     model = cnnlesson.build_design_model()
     assert model.count_params() <= TUTORIAL_PARAMETERS // 10
-    assert lab.last_conv_receptive_field(model) >= 32
+    assert last_conv_receptive_field(model) >= 32
     assert model.layers[-1].activation.__name__ == "softmax"
     assert not [layer for layer in model.layers if type(layer).__name__ == "Dropout"]
 
@@ -80,9 +81,9 @@ def test_design_builder_refuses_a_bad_schedule():
 
 def test_layer_costs_add_up_to_the_analysis_totals(steps):
     lesson = steps["a"]
-    assert sum(c.forward_flops for c in lab.layer_costs(lesson)) == \
+    assert sum(c.forward_flops for c in layer_costs(lesson)) == \
         forward_flops_per_image(lesson)
-    costs = lab.layer_costs(steps["f"])
+    costs = layer_costs(steps["f"])
     assert sum(c.parameters for c in costs) == steps["f"].count_params()
     assert all(c.forward_flops == 0 for c in costs
                if c.kind in ("BatchNormalization", "RandomFlip", "RandomTranslation"))
@@ -91,44 +92,35 @@ def test_layer_costs_add_up_to_the_analysis_totals(steps):
 
 
 def test_receptive_fields_grow_with_the_second_block(steps):
-    fields = [lab.last_conv_receptive_field(steps[s]) for s in "abc"]
+    fields = [last_conv_receptive_field(steps[s]) for s in "abc"]
     # two 3×3: 5; + pool (2), two 3×3 at stride 2: 6 + 2·2·2 = 14
     assert fields == [5, 5, 14]
 
 
 def test_accuracy_change():
-    change = lab.accuracy_change(0.70, 0.72, 10_000)
+    change = accuracy_change(0.70, 0.72, 10_000)
     assert change.difference == pytest.approx(0.02)
     assert change.standard_error == pytest.approx(math.hypot(
         math.sqrt(0.7 * 0.3 / 1e4), math.sqrt(0.72 * 0.28 / 1e4)))
     assert change.conclusive
-    assert not lab.accuracy_change(0.70, 0.71, 1_000).conclusive
-    assert lab.accuracy_change(0.72, 0.70, 10_000).conclusive
-    assert not lab.accuracy_change(0.72, 0.70, 10_000, decisive=False).conclusive
+    assert not accuracy_change(0.70, 0.71, 1_000).conclusive
+    assert accuracy_change(0.72, 0.70, 10_000).conclusive
+    short = accuracy_change(0.72, 0.70, 10_000, decisive=False)
+    assert short.beyond_noise and not short.conclusive
     with pytest.raises(ValueError, match="accuracy must lie"):
-        lab.accuracy_change(1.5, 0.5, 100)
-
-
-def test_equal_time_epochs():
-    assert lab.equal_time_epochs(1200.0, 100.0) == 12
-    assert lab.equal_time_epochs(1200.0, 101.0) == 11
-    assert lab.equal_time_epochs(10.0, 100.0) == 1
-    assert lab.equal_time_epochs(1200.0, 10.0, max_epochs=60) == 60
-    assert lab.equal_time_epochs(1200.0, 100.0, overhead_seconds=1.0) == 11
-    with pytest.raises(ValueError, match="must be positive"):
-        lab.equal_time_epochs(0.0, 10.0)
-    assert lab.steady_epoch_seconds({"epoch_seconds": [30.0, 10.0, 12.0]}) == 11.0
+        accuracy_change(1.5, 0.5, 100)
 
 
 @pytest.mark.parametrize("profile", list(PROFILES.values()), ids=list(PROFILES))
 def test_every_profile_has_the_design_schedules(profile):
     design = profile.design
-    assert set(design) == {"steps", "calibration", "headline"}
-    assert set(design["steps"]) == {"epochs", "batch_size", "subset"}
-    assert set(design["calibration"]) == {"epochs", "subset"}
-    assert design["headline"]["max_epochs"] >= 1
+    assert set(design) == {"steps", "final"}
+    for schedule in design.values():
+        assert set(schedule) == {"epochs", "batch_size", "subset"}
     if profile.name == "quick":
-        assert design["headline"]["subset"] is not None and design["headline"]["max_epochs"] <= 3
+        assert design["final"]["subset"] is not None and design["final"]["epochs"] <= 3
+    else:
+        assert design["final"]["subset"] is None  # all 50,000 images, a fixed schedule
 
 
 def test_command_line_knows_the_models(capsys):
@@ -150,19 +142,3 @@ def test_command_line_trains_the_design_and_names_it(tiny_cifar10, capsys):
                  "--subset", "32"]) == 0
     again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert again["from_cache"] and again["cache_key"] == summary["cache_key"]
-
-
-def test_equal_time_runs_plan_the_design_and_give_the_same_model_again(tiny_cifar10):
-    tiny = PROFILES["quick"]._replace(
-        name="tiny", lesson={"epochs": 2, "batch_size": 16, "subset": 32},
-        design={"steps": {}, "calibration": {"epochs": 2, "subset": 32},
-                "headline": {"batch_size": 16, "subset": 32, "max_epochs": 2}})
-    runs = lab.equal_time_runs(tiny)
-    assert runs.lesson.recipe["epochs"] == 2 and runs.lesson.recipe["model"] == "lesson_cnn"
-    assert runs.design.recipe["model"] == "design_cnn"
-    assert 1 <= runs.plan.epochs == runs.design.recipe["epochs"] <= 2
-    assert runs.plan.epoch_ratio > 0 and runs.plan.graph_seconds >= 0
-    # A second page asking for the headline gets the same model from the cache.
-    again = lab.equal_time_runs(tiny)
-    assert again.plan == runs.plan and again.design.from_cache and again.lesson.from_cache
-    assert again.design.cache_key == runs.design.cache_key

@@ -95,7 +95,7 @@ def test_interrupted_store_leaves_no_entry(tiny_cifar10, monkeypatch):
         train_lesson_model(**TINY_RECIPE)
     # Only the entry's lock file remains: no entry, no staging folder.
     assert [path.name for path in cache_dir().iterdir()] == [
-        f".{train_lesson_model(**TINY_RECIPE, cache=False).cache_key}.lock"]
+        f".cnnlesson-lock-{train_lesson_model(**TINY_RECIPE, cache=False).cache_key}"]
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,12 @@ one idea each:
 - parameters per layer and per model (:func:`parameter_table`, :func:`total_parameters`),
   checked against Keras;
 - output sizes after convolution and pooling (:func:`conv_output_size`,
-  :func:`pool_output_size`), and receptive fields (:func:`receptive_field`);
-- FLOPs per layer, per forward pass and per training step (:func:`forward_flops_per_image`,
-  :func:`training_flops_per_image`);
+  :func:`pool_output_size`), and receptive fields (:func:`receptive_field`,
+  :func:`last_conv_receptive_field`);
+- FLOPs per layer, per forward pass and per training step (:func:`layer_costs`,
+  :func:`forward_flops_per_image`, :func:`training_flops_per_image`), and which layers
+  count none, look at a window, learn or act only in training (:func:`is_flop_free`,
+  :func:`is_learnable`, :func:`is_training_only`);
 - a reference convolution in NumPy (:func:`apply_conv2d`), the same kernel in a Keras layer
   (:func:`conv2d_layer_with_weights`), and 1x1 channel mixing (:func:`mix_channels_1x1`);
 - two stacked convolutions as one composed kernel, and why a ReLU between them breaks the
@@ -56,15 +59,24 @@ from cnnlesson.analysis._effective_field import (
     effective_receptive_field,
 )
 from cnnlesson.analysis._flops import (
+    LayerCost,
     conv_forward_flops,
     dense_forward_flops,
     forward_flops_per_image,
+    layer_costs,
     layer_forward_flops,
     training_flops_per_image,
+)
+from cnnlesson.analysis._layer_kinds import (
+    is_flop_free,
+    is_learnable,
+    is_training_only,
+    layer_kind,
 )
 from cnnlesson.analysis._sizes import (
     ReceptiveField,
     conv_output_size,
+    last_conv_receptive_field,
     pool_output_size,
     receptive_field,
 )
@@ -74,8 +86,10 @@ __all__ = [
     "conv2d_layer_with_weights", "conv2d_params", "conv3d_params", "conv_forward_flops",
     "conv_output_size", "decompose_feature_map", "dense_forward_flops", "dense_params",
     "effective_area", "effective_receptive_field", "EffectiveField", "FeatureMapParts",
-    "forward_flops_per_image", "GREY_WEIGHTS", "layer_forward_flops", "layer_likeness",
-    "LayerParams", "map_likeness", "mix_channels_1x1", "most_confused", "parameter_table",
+    "forward_flops_per_image", "GREY_WEIGHTS", "is_flop_free", "is_learnable",
+    "is_training_only", "last_conv_receptive_field", "layer_costs", "layer_forward_flops",
+    "layer_kind", "layer_likeness", "LayerCost", "LayerParams", "map_likeness",
+    "mix_channels_1x1", "most_confused", "parameter_table",
     "pool_output_size", "receptive_field", "ReceptiveField", "stacked_vs_single_check",
     "StackedCheck", "total_parameters", "training_flops_per_image",
 ]

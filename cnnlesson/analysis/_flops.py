@@ -8,9 +8,11 @@ without importing Keras.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from cnnlesson._checks import positive_int
 from cnnlesson.analysis._counting import _layer_in_channels
+from cnnlesson.analysis._layer_kinds import is_flop_free, layer_kind
 
 
 def conv_forward_flops(output_size, kernel_size, in_channels, filters):
@@ -73,8 +75,9 @@ def dense_forward_flops(in_features, units, positions=1):
 def layer_forward_flops(layer):
     """Forward FLOPs of one layer for one image (2 per multiply-add; see ``conv_forward_flops``).
 
-    ``Conv2D``, ``Conv3D`` and ``Dense`` are counted; weightless layers (pooling, dropout,
-    flatten, activations) give 0 because their cost is negligible next to the matrix work.
+    ``Conv2D``, ``Conv3D`` and ``Dense`` are counted; layers that work per element or by
+    comparison (pooling, dropout, flatten, activations, batch normalisation, augmentation)
+    give 0 because their cost is small next to the matrix work.
 
     Parameters
     ----------
@@ -97,7 +100,7 @@ def layer_forward_flops(layer):
     >>> layer_forward_flops(model.layers[0])     # 2 * 6*6 outputs * 3*3*3 * 4
     7776
     """
-    kind = type(layer).__name__
+    kind = layer_kind(layer)
     if kind in ("Conv2D", "Conv3D"):
         cin = _layer_in_channels(layer) // getattr(layer, "groups", 1)
         spatial = tuple(layer.output.shape[1:-1])
@@ -105,9 +108,44 @@ def layer_forward_flops(layer):
     if kind == "Dense":
         positions = math.prod(layer.input.shape[1:-1])
         return dense_forward_flops(_layer_in_channels(layer), layer.units, positions)
-    if not layer.weights:
+    if is_flop_free(layer) or not layer.weights:
         return 0
     raise ValueError(f"no FLOP formula for layer {layer.name!r} of type {kind}")
+
+
+class LayerCost(NamedTuple):
+    """Parameters and forward FLOPs (for one image) of one layer."""
+
+    name: str
+    kind: str
+    parameters: int
+    forward_flops: int
+
+
+def layer_costs(model):
+    """Parameters and forward FLOPs per image of each layer of ``model``.
+
+    FLOPs count a multiply-add as 2 and only the matrix work of convolutions and dense
+    layers (:func:`layer_forward_flops`).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built model.
+
+    Returns
+    -------
+    list of LayerCost
+
+    Examples
+    --------
+    >>> import cnnlesson
+    >>> costs = layer_costs(cnnlesson.build_lesson_model(compile=False))
+    >>> [(c.name, c.parameters, c.forward_flops) for c in costs][:3]
+    [('conv2d', 896, 1769472), ('dropout', 0, 0), ('conv2d_1', 9248, 18874368)]
+    """
+    return [LayerCost(layer.name, layer_kind(layer), int(layer.count_params()),
+                      int(layer_forward_flops(layer))) for layer in model.layers]
 
 
 def forward_flops_per_image(model):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from cnnlesson._checks import _check_padding, positive_int
+from cnnlesson.analysis._layer_kinds import GLOBAL_POOLING, POINTWISE, TRAINING_ONLY, WINDOWED
 
 
 def conv_output_size(input_size, kernel_size, stride=1, padding="valid", dilation=1):
@@ -88,24 +89,6 @@ class ReceptiveField(NamedTuple):
     """Input pixels between two neighbouring output pixels (product of the strides)."""
 
 
-# Layers are recognised by class name so that this module never imports Keras.
-_WINDOWED = {f"{kind}{rank}D" for kind in ("Conv", "MaxPooling", "AveragePooling")
-             for rank in (1, 2, 3)} | {"DepthwiseConv1D", "DepthwiseConv2D",
-                                       "SeparableConv1D", "SeparableConv2D"}
-_GLOBAL = {f"Global{kind}Pooling{rank}D" for kind in ("Average", "Max") for rank in (1, 2, 3)}
-# Layers that act on each position (or on the flattened whole) without a spatial window:
-# they leave the field of the last windowed layer as it is.
-_NO_WINDOW = {
-    "InputLayer", "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
-    "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
-    "GaussianDropout", "GaussianNoise", "AlphaDropout", "ActivityRegularization",
-    "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization",
-    "Rescaling", "Normalization", "Identity", "Flatten", "Dense",
-    "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
-    "Cropping1D", "Cropping2D", "Cropping3D",
-}
-
-
 def _is_keras_layer(item):
     return hasattr(item, "name") and hasattr(item, "weights")
 
@@ -164,17 +147,17 @@ def _steps(layers, input_height):
         kind = type(layer).__name__
         if hasattr(layer, "layers"):  # a nested model: follow its own chain
             yield from _steps(layer, input_height)
-        elif kind in _WINDOWED:
+        elif kind in WINDOWED:
             window = layer.kernel_size if hasattr(layer, "kernel_size") else layer.pool_size
             yield window[0], layer.strides[0], getattr(layer, "dilation_rate", (1,))[0]
-        elif kind in _GLOBAL:
+        elif kind in GLOBAL_POOLING:
             if input_height is None:
                 raise ValueError(
                     f"layer {layer.name!r} ({kind}) makes the field the whole input, whose "
                     "size is unknown here; pass the Keras model rather than a list of layers"
                 )
             yield "global", input_height, None
-        elif kind not in _NO_WINDOW:
+        elif kind not in POINTWISE | TRAINING_ONLY:
             raise ValueError(
                 f"receptive_field does not know how layer {layer.name!r} ({kind}) changes "
                 "the field; it follows convolutions, poolings and layers without a spatial "
@@ -234,3 +217,26 @@ def receptive_field(layers):
         size += d * (k - 1) * jump
         jump *= s
     return ReceptiveField(size, jump)
+
+
+def last_conv_receptive_field(model):
+    """Width in pixels of the input window that one output of the last convolution sees.
+
+    :func:`receptive_field` along the layers up to and including the last ``Conv2D``.
+
+    Raises
+    ------
+    ValueError
+        When the model has no ``Conv2D`` layer.
+
+    Examples
+    --------
+    >>> import cnnlesson
+    >>> last_conv_receptive_field(cnnlesson.build_lesson_model(compile=False))
+    5
+    """
+    kinds = [type(layer).__name__ for layer in model.layers]
+    if "Conv2D" not in kinds:
+        raise ValueError(f"model {model.name!r} has no Conv2D layer")
+    last = len(kinds) - 1 - kinds[::-1].index("Conv2D")
+    return receptive_field(model.layers[:last + 1]).size

@@ -25,7 +25,7 @@ import cnnlesson
 from cnnlesson import analysis
 from cnnlesson.plotting import describe, plot_feature_maps, set_alt_text
 
-profile = cnnlesson.profiles.announce("plot_feature_maps_every_layer")
+profile = cnnlesson.profiles.announce()
 print(f"Build profile: {profile.name}; schedule: {profile.lesson}")
 result = cnnlesson.train_lesson_model(**profile.lesson, verbose=2)
 model = result.model

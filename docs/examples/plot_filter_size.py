@@ -29,10 +29,10 @@ from cnnlesson.analysis import (
     receptive_field,
     total_parameters,
 )
-from cnnlesson.compare import compare_accuracies, n_test_images
 from cnnlesson.plotting import plot_variant_comparison, set_alt_text
+from cnnlesson.uncertainty import compare_accuracies, n_test_images
 
-profile = cnnlesson.profiles.announce("plot_filter_size")
+profile = cnnlesson.profiles.announce()
 schedule = profile.comparison
 print(f"Build profile: {profile.name}")
 print(f"Comparison schedule: {schedule}")
@@ -103,7 +103,7 @@ for k in sizes:
 # The standard error is that of a proportion measured on the test images: it
 # says how much the accuracy would move with another test set of the same
 # size, not with another training run
-# (:func:`cnnlesson.compare.compare_accuracies`). Training time was measured
+# (:func:`cnnlesson.uncertainty.compare_accuracies`). Training time was measured
 # when each variant was trained, on whatever machine built the page, possibly
 # busy with other work, so it is a rough guide.
 verdicts = compare_accuracies(

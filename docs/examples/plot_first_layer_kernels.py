@@ -21,7 +21,7 @@ import numpy as np
 import cnnlesson
 from cnnlesson.plotting import describe, plot_kernels, set_alt_text
 
-profile = cnnlesson.profiles.announce("plot_first_layer_kernels")
+profile = cnnlesson.profiles.announce()
 print(f"Build profile: {profile.name}; schedule: {profile.lesson}")
 result = cnnlesson.train_lesson_model(**profile.lesson, verbose=2)
 print(f"Test accuracy of this model: {result.test_accuracy:.1%}")

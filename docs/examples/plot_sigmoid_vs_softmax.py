@@ -25,7 +25,7 @@ from matplotlib.ticker import PercentFormatter
 import cnnlesson
 from cnnlesson.plotting import set_alt_text
 
-profile = cnnlesson.profiles.announce("plot_sigmoid_vs_softmax")
+profile = cnnlesson.profiles.announce()
 schedule = profile.comparison
 print(f"Build profile: {profile.name}; comparison schedule: {schedule}")
 print(f"Keras {keras.__version__}, backend {keras.backend.backend()}")

@@ -34,8 +34,8 @@ import keras
 
 import cnnlesson
 from cnnlesson.analysis import forward_flops_per_image, parameter_table, receptive_field
-from cnnlesson.compare import compare_accuracies, n_test_images
 from cnnlesson.plotting import plot_variant_comparison
+from cnnlesson.uncertainty import compare_accuracies, n_test_images
 
 variants = {"two 3×3": (3, 3), "one 5×5": (5,)}
 designs = {}
@@ -69,7 +69,7 @@ print(f"The stacked network has in addition: {dict(extra)}")
 # Both variants are trained with the comparison schedule, the same data and
 # the same seed. The two-3×3 network is the lesson's, and is shared with the
 # other comparisons through the training cache.
-profile = cnnlesson.profiles.announce("plot_stacked_vs_single")
+profile = cnnlesson.profiles.announce()
 schedule = profile.comparison
 print(f"Build profile: {profile.name}; comparison schedule: {schedule}")
 results = {}

@@ -29,7 +29,7 @@ from cnnlesson.plotting import (
     plot_training_curves,
 )
 
-profile = cnnlesson.profiles.announce("plot_train_lesson_model")
+profile = cnnlesson.profiles.announce()
 print(f"Build profile: {profile.name}")
 print(f"Schedule: {profile.lesson}")
 print(f"Is this the tutorial's recipe? {profile.is_lesson_recipe}")

@@ -1,7 +1,9 @@
-"""Honest verdicts for accuracy comparisons between trained variants.
+"""The uncertainty of measured accuracies, and the verdicts it allows.
 
 Every comparison on the site trains each variant once and measures it on a finite
-test set, so a measured accuracy is uncertain.  :func:`compare_accuracies` says which
+test set, so a measured accuracy is uncertain (:func:`standard_error`).
+:func:`accuracy_change` says whether one change of a network moved the accuracy beyond
+that noise; :func:`compare_accuracies` says which
 differences the measurement supports: a variant is called *best* only when it is
 ahead of every other by more than two standard errors, a variant *worse* only when it
 trails the best by more than two, and everything else is *inconclusive at this
@@ -135,3 +137,50 @@ def compare_accuracies(accuracies: dict, n_test: int, *, decisive: bool = True) 
             verdict = INCONCLUSIVE
         verdicts.append(Verdict(name, float(acc), errors[name], verdict))
     return verdicts
+
+
+class AccuracyChange(NamedTuple):
+    """The change in test accuracy from one network to the next, and its noise."""
+
+    difference: float
+    """``after - before``."""
+    standard_error: float
+    """√(se_before² + se_after²), each from :func:`standard_error`."""
+    beyond_noise: bool
+    """True when the difference exceeds two standard errors."""
+    schedule_decides: bool
+    """False for a schedule too short to decide what a change does in full training."""
+
+    @property
+    def conclusive(self) -> bool:
+        """Beyond the noise, from a schedule that decides."""
+        return self.beyond_noise and self.schedule_decides
+
+    @property
+    def standard_errors(self) -> float:
+        """The difference in standard errors (0 when there is no noise at all)."""
+        return abs(self.difference) / self.standard_error if self.standard_error else 0.0
+
+
+def accuracy_change(before, after, n_test, *, decisive=True):
+    """Is ``after`` better or worse than ``before``, beyond the noise of ``n_test`` images?
+
+    The pairwise form of :func:`compare_accuracies`, for a table whose every row changes
+    the row above it.  A difference within two standard errors is within the noise; a
+    schedule too short to decide (``decisive=False``) decides nothing, however large the
+    difference it measured.
+
+    Examples
+    --------
+    >>> change = accuracy_change(0.60, 0.65, 10_000)
+    >>> change.beyond_noise, change.conclusive, round(change.standard_errors, 1)
+    (True, True, 7.3)
+    >>> accuracy_change(0.60, 0.61, 1_000).beyond_noise
+    False
+    >>> short = accuracy_change(0.60, 0.65, 10_000, decisive=False)
+    >>> short.beyond_noise, short.conclusive
+    (True, False)
+    """
+    se = math.hypot(standard_error(before, n_test), standard_error(after, n_test))
+    difference = after - before
+    return AccuracyChange(difference, se, abs(difference) > 2 * se, bool(decisive))

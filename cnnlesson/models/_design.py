@@ -1,4 +1,4 @@
-"""Better networks by the lesson's own rules: one change at a time, and the final design.
+"""Better networks by the tutorial's own rules: one change at a time, and the final design.
 
 :func:`build_design_step` builds the rows of the design page's table. Each step keeps
 everything of the step before it and changes one thing:
@@ -17,22 +17,23 @@ everything of the step before it and changes one thing:
 ``"f"``
     A softmax output instead of the sigmoid.
 
-:func:`cnnlesson.build_design_model` is the final design. Every layer is named explicitly, so the
+:func:`build_design_model` is the final design. Every layer is named explicitly, so the
 architecture description (and so the training cache key) does not depend on how many
 models a session built before.
 """
 
 from __future__ import annotations
 
-import functools
-
 from cnnlesson._checks import positive_int
-
-# The lesson's own builder and constants are imported inside the functions:
-# cnnlesson.model re-exports build_design_model from here.
-
-#: Images in CIFAR-10's training split.
-TRAIN_IMAGES = 50_000
+from cnnlesson.models._layers import (
+    INPUT_SHAPE,
+    NUM_CLASSES,
+    augmentation_layers,
+    compile_as_tutorial,
+    conv_block,
+    keras_style_namer,
+)
+from cnnlesson.models._lesson import build_lesson_model
 
 #: The steps of the design page's table, in order, with what each one changes.
 DESIGN_STEPS = {
@@ -95,7 +96,7 @@ def build_design_model(*, epochs=10, steps_per_epoch=391, widths=DESIGN_WIDTHS, 
     289642
     >>> model.layers[-1].activation.__name__
     'softmax'
-    >>> from cnnlesson.lab import last_conv_receptive_field
+    >>> from cnnlesson.analysis import last_conv_receptive_field
     >>> last_conv_receptive_field(model)     # pixels: the whole 32×32 image
     32
     """
@@ -110,9 +111,7 @@ def build_design_model(*, epochs=10, steps_per_epoch=391, widths=DESIGN_WIDTHS, 
     import keras
     from keras import layers
 
-    from cnnlesson.model import INPUT_SHAPE, NUM_CLASSES, _keras_style_namer
-
-    name = _keras_style_namer()
+    name = keras_style_namer()
     seeds = iter(range(seed * 1000, seed * 1000 + 1000))
     stack = [keras.Input(shape=INPUT_SHAPE, name="input_layer"),
              *augmentation_layers(next(seeds), name)]
@@ -134,55 +133,8 @@ def build_design_model(*, epochs=10, steps_per_epoch=391, widths=DESIGN_WIDTHS, 
         schedule = keras.optimizers.schedules.CosineDecay(
             initial_learning_rate=3e-4, warmup_target=3e-3, warmup_steps=warmup,
             decay_steps=max(1, steps - warmup), alpha=0.0)
-        _compile(model, learning_rate=schedule)
+        compile_as_tutorial(model, learning_rate=schedule)
     return model
-
-
-#: The translation of the augmentation, as a fraction of the image: 0.125 is 4 pixels.
-TRANSLATION = 0.125
-
-
-def augmentation_layers(seed, name):
-    """Random horizontal flips and translations by up to :data:`TRANSLATION`, seeded."""
-    from keras import layers
-
-    return [
-        layers.RandomFlip("horizontal", seed=seed, name=name("random_flip")),
-        layers.RandomTranslation(TRANSLATION, TRANSLATION, fill_mode="constant", seed=seed + 1,
-                                 name=name("random_translation")),
-    ]
-
-
-def conv_block(filters, *, batch_norm, max_norm, seed, name):
-    """Layers of one 3×3 'same' convolution with ReLU; with batch norm, Conv → BN → ReLU."""
-    import keras
-    from keras import layers
-
-    init = keras.initializers.GlorotUniform(seed=seed)
-    constraint = keras.constraints.MaxNorm(3) if max_norm else None
-    if not batch_norm:
-        return [layers.Conv2D(filters, 3, padding="same", activation="relu",
-                              kernel_constraint=constraint, kernel_initializer=init,
-                              name=name("conv2d"))]
-    # The batch norm's own shift would cancel a bias, so the convolution has none.
-    return [layers.Conv2D(filters, 3, padding="same", use_bias=False,
-                          kernel_constraint=constraint, kernel_initializer=init,
-                          name=name("conv2d")),
-            # Momentum 0.9 (PyTorch's default) rather than Keras' 0.99: the moving statistics
-            # used at test time settle within tens of steps, which short runs need.
-            layers.BatchNormalization(momentum=0.9, name=name("batch_normalization")),
-            layers.ReLU(name=name("re_lu"))]
-
-
-def _compile(model, learning_rate=0.001):
-    """Compile as the lesson's network is: Adam (fused), its loss and metric, its speed setting."""
-    from cnnlesson.model import STEPS_PER_EXECUTION
-    from cnnlesson.optimizers import FusedAdam
-
-    model.compile(optimizer=FusedAdam(learning_rate=learning_rate),
-                  loss="sparse_categorical_crossentropy",
-                  metrics=["sparse_categorical_accuracy"],
-                  steps_per_execution=STEPS_PER_EXECUTION)
 
 
 def build_design_step(step, *, compile=True, seed=0):
@@ -193,8 +145,8 @@ def build_design_step(step, *, compile=True, seed=0):
     step : {"a", "b", "c", "d", "e", "f"}
         How far along :data:`DESIGN_STEPS` to go; each step keeps the changes before it.
     compile : bool
-        Compile as the lesson's network is: Adam (:class:`cnnlesson.optimizers.FusedAdam`),
-        sparse categorical cross-entropy and accuracy.
+        Compile as the lesson's network is: Adam, sparse categorical cross-entropy and
+        accuracy.
     seed : int
         Seeds the initial weights, dropout and augmentation.
 
@@ -216,8 +168,6 @@ def build_design_step(step, *, compile=True, seed=0):
     """
     if step not in DESIGN_STEPS:
         raise ValueError(f"step must be one of {list(DESIGN_STEPS)}, got {step!r}")
-    from cnnlesson.model import INPUT_SHAPE, NUM_CLASSES, _keras_style_namer, build_lesson_model
-
     if step == "a":
         return build_lesson_model(compile=compile, seed=seed)
 
@@ -225,7 +175,7 @@ def build_design_step(step, *, compile=True, seed=0):
     from keras import layers
 
     after = list(DESIGN_STEPS).index(step)
-    name = _keras_style_namer()
+    name = keras_style_namer()
     seeds = iter(range(seed * 1000, seed * 1000 + 1000))
     stack = [keras.Input(shape=INPUT_SHAPE, name="input_layer")]
     if after >= 4:
@@ -246,70 +196,5 @@ def build_design_step(step, *, compile=True, seed=0):
     ]
     model = keras.Sequential(stack, name=f"design_step_{step}")
     if compile:
-        _compile(model)
+        compile_as_tutorial(model)
     return model
-
-
-def design_builder(*, epochs, batch_size, subset=None):
-    """The final design's builder for one schedule: ``build(seed=...)`` for ``train_model``.
-
-    The learning-rate schedule spans the whole run, so the builder is made for the
-    number of epochs and batches it will be trained with.
-
-    Parameters
-    ----------
-    epochs, batch_size : int
-        The schedule the model will be trained with.
-    subset : int, optional
-        Training images used (all 50,000 when None).
-
-    Returns
-    -------
-    callable
-        ``build(seed=0, compile=True)`` returning :func:`cnnlesson.build_design_model`'s
-        network.
-
-    Examples
-    --------
-    >>> build = design_builder(epochs=2, batch_size=128, subset=1_000)
-    >>> build.keywords
-    {'epochs': 2, 'steps_per_epoch': 8}
-    """
-    images = TRAIN_IMAGES if subset is None else positive_int(subset, "subset")
-    steps = -(-images // positive_int(batch_size, "batch_size"))
-    return functools.partial(build_design_model, epochs=positive_int(epochs, "epochs"),
-                             steps_per_epoch=steps)
-
-
-def train_design_model(*, epochs, batch_size=128, subset=None, seed=0, cache=True, verbose=2):
-    """Train the final design with ``train_model``, its schedule spanning the run.
-
-    Parameters are those of :func:`cnnlesson.train.train_model`.
-
-    Returns
-    -------
-    cnnlesson.TrainingResult
-
-    Examples
-    --------
-    >>> train_design_model(epochs=0)
-    Traceback (most recent call last):
-    ValueError: epochs must be a positive integer, got 0
-    """
-    from cnnlesson.train import train_model
-
-    build = design_builder(epochs=epochs, batch_size=batch_size, subset=subset)
-    return train_model(build, epochs=epochs, batch_size=batch_size, subset=subset, seed=seed,
-                       cache=cache, verbose=verbose)
-
-
-def _train_lesson_model(**schedule):
-    from cnnlesson.train import train_lesson_model
-
-    return train_lesson_model(**schedule)
-
-
-#: The networks ``python -m cnnlesson train --model NAME`` trains: for each name, a
-#: function of ``epochs``, ``batch_size``, ``subset``, ``seed``, ``cache`` and ``verbose``
-#: that trains it through the cache and returns a :class:`cnnlesson.TrainingResult`.
-MODELS = {"lesson": _train_lesson_model, "design": train_design_model}

@@ -1,4 +1,4 @@
-"""Verdicts of cnnlesson.compare: never 'best' or 'worse' within two standard errors."""
+"""Verdicts of cnnlesson.uncertainty: never 'best' or 'worse' within two standard errors."""
 
 import math
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cnnlesson.compare import INCONCLUSIVE, compare_accuracies, n_test_images, standard_error
+from cnnlesson.uncertainty import INCONCLUSIVE, compare_accuracies, n_test_images, standard_error
 
 accuracy = st.floats(min_value=0.0, max_value=1.0)
 

@@ -1,38 +1,23 @@
-"""The lesson's network, the variants the site compares it with, and a better design.
+"""The tutorial's network and the variants the site compares it with.
 
 One builder serves every variant of the lesson's network so that a comparison
-changes exactly one thing; :func:`build_design_model` is the network the design
-page arrives at.  Layers are named explicitly, with the names Keras gives them in a fresh
-session (``conv2d``, ``dropout``, ``conv2d_1``, ...), so the summary matches
+changes exactly one thing.  Layers are named explicitly, with the names Keras gives them
+in a fresh session (``conv2d``, ``dropout``, ``conv2d_1``, ...), so the summary matches
 the lesson's however many models were built before.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-
 from cnnlesson._checks import positive_int
-from cnnlesson.designs import build_design_model  # noqa: F401  (the final design)
+from cnnlesson.models._layers import (
+    INPUT_SHAPE,
+    NUM_CLASSES,
+    compile_as_tutorial,
+    keras_style_namer,
+)
 
-INPUT_SHAPE = (32, 32, 3)
-NUM_CLASSES = 10
 LESSON_CONV_KERNEL_SIZES = (3, 3)
 OUTPUT_ACTIVATIONS = ("sigmoid", "softmax")
-# Training steps per call of the compiled train function (a documented option of
-# ``Model.compile``): fewer trips between Python and the graph, the same steps.
-STEPS_PER_EXECUTION = 25
-
-
-def _keras_style_namer():
-    """Name layers as a fresh Keras session would: ``conv2d``, ``conv2d_1``, ..."""
-    seen = Counter()
-
-    def name(base):
-        count = seen[base]
-        seen[base] += 1
-        return base if count == 0 else f"{base}_{count}"
-
-    return name
 
 
 def _check_variant(conv_kernel_sizes, filters, dense_units, output_activation):
@@ -79,11 +64,10 @@ def build_lesson_model(
     dense_units : int
         Width of the hidden dense layer.
     compile : bool
-        Compile as the lesson does: Adam with its default settings, sparse
-        categorical cross-entropy, sparse categorical accuracy.  Adam is
-        :class:`cnnlesson.optimizers.FusedAdam` (the same formula, one fused
-        kernel per variable) and :data:`STEPS_PER_EXECUTION` steps run per
-        call: two speed settings that leave each step's arithmetic alone.
+        Compile as the lesson does: ``keras.optimizers.Adam()`` with its default
+        settings, sparse categorical cross-entropy, sparse categorical accuracy
+        (and 25 steps per call into TensorFlow, which changes the speed, not the
+        steps).
     seed : int
         Seeds the weight initialisers so a rebuild starts from the same weights.
 
@@ -114,7 +98,7 @@ def build_lesson_model(
     from keras import layers
     from keras.constraints import MaxNorm
 
-    name = _keras_style_namer()
+    name = keras_style_namer()
     # Distinct seeds per layer: equal seeds would give correlated initial weights.
     layer_seeds = iter(range(seed * 1000, seed * 1000 + 1000))
 
@@ -143,14 +127,7 @@ def build_lesson_model(
     ]
     model = keras.Sequential(stack, name="lesson_cnn")
     if compile:
-        from cnnlesson.optimizers import FusedAdam
-
-        model.compile(
-            optimizer=FusedAdam(),
-            loss="sparse_categorical_crossentropy",
-            metrics=["sparse_categorical_accuracy"],
-            steps_per_execution=STEPS_PER_EXECUTION,
-        )
+        compile_as_tutorial(model)
     return model
 
 

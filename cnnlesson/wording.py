@@ -1,0 +1,180 @@
+"""Numbers in words: tables, counts and comparisons that always agree with what they show.
+
+A page that computes a comparison shows it with :func:`markdown_table`; myst-nb renders the
+result like any table written by hand, so the numbers in the prose and in the table come
+from the same run.  Sentences built from numbers use the helpers below, so that a
+comparative word is decided by the numbers as they are shown (:func:`comparison_word`),
+a count reads right for one and for many (:func:`count`), and a change of accuracy is
+described as its measurement allows (:func:`describe_change`).
+"""
+
+from __future__ import annotations
+
+import re
+
+
+class MarkdownTable:
+    """A table that Jupyter and myst-nb display as Markdown, and ``str`` gives as text.
+
+    Attributes
+    ----------
+    text : str
+        The table in GitHub-flavoured Markdown.
+    """
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def _repr_markdown_(self) -> str:  # the IPython display protocol's public hook
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def markdown_table(header, rows) -> MarkdownTable:
+    """Lay out ``rows`` under ``header`` as a Markdown table.
+
+    Parameters
+    ----------
+    header : sequence of str
+        Column titles.
+    rows : iterable of sequence
+        One sequence per row, as long as ``header``; cells are shown with ``str``.
+
+    Returns
+    -------
+    MarkdownTable
+        Displayed as a rendered table in a notebook or on a page.
+
+    Raises
+    ------
+    ValueError
+        When a row does not have one cell per column.
+
+    Examples
+    --------
+    >>> print(markdown_table(["layer", "parameters"], [["conv2d", 896], ["dense", "4,194,816"]]))
+    | layer | parameters |
+    |---|---|
+    | conv2d | 896 |
+    | dense | 4,194,816 |
+    """
+    header = [str(title) for title in header]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for number, row in enumerate(rows):
+        cells = [str(cell) for cell in row]
+        if len(cells) != len(header):
+            raise ValueError(f"row {number} has {len(cells)} cells, the header {len(header)}: "
+                             f"{cells!r}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return MarkdownTable("\n".join(lines))
+
+
+def _shown_number(text: str) -> float:
+    number = re.search(r"[-+−]?\d[\d,]*(?:\.\d+)?", text)
+    if number is None:
+        raise ValueError(f"no number in {text!r}")
+    return float(number.group().replace(",", "").replace("−", "-"))
+
+
+def comparison_word(value, other, spec=".1f", *, more="higher", less="lower",
+                    same="about the same"):
+    """The word that compares ``value`` with ``other`` as both are shown with ``spec``.
+
+    Numbers that look the same at the shown precision are called ``same``, whatever
+    digits the display hides, so the word never contradicts the numbers beside it.
+
+    Parameters
+    ----------
+    value, other : float
+    spec : str
+        The format both are shown with, e.g. ``".2f"`` or ``".1%"``.
+    more, less, same : str
+        The words for ``value`` above, below and equal to ``other`` as shown.
+
+    Examples
+    --------
+    >>> comparison_word(0.2612, 0.2631, ".2f")
+    'about the same'
+    >>> comparison_word(0.2612, 0.2631, ".3f")
+    'lower'
+    >>> comparison_word(0.71, 0.66, ".1%", more="better")
+    'better'
+    """
+    a, b = _shown_number(format(value, spec)), _shown_number(format(other, spec))
+    if a == b:
+        return same
+    return more if a > b else less
+
+
+def count(number, noun, plural=None):
+    """``number`` and ``noun``, in the plural unless there is exactly one.
+
+    Examples
+    --------
+    >>> count(1, "epoch"), count(25, "epoch"), count(50_000, "image")
+    ('1 epoch', '25 epochs', '50,000 images')
+    >>> count(2, "child", "children")
+    '2 children'
+    """
+    word = noun if number == 1 else (plural or f"{noun}s")
+    return f"{number:,} {word}"
+
+
+def points(fraction, sign=True):
+    """An accuracy difference in percentage points, with a true minus sign.
+
+    Examples
+    --------
+    >>> points(0.0123), points(-0.118), points(-0.118, sign=False)
+    ('+1.2 points', '−11.8 points', '11.8 points')
+    """
+    value = 100 * fraction
+    text = f"{value:+.1f}" if sign else f"{abs(value):.1f}"
+    return f"{text.replace('-', '−')} points"
+
+
+def describe_change(change):
+    """A clause on what a change of accuracy shows, for "Adding X ...".
+
+    Parameters
+    ----------
+    change : cnnlesson.uncertainty.AccuracyChange
+
+    Returns
+    -------
+    str
+        Says whether the difference is within the noise, and never calls a difference
+        beyond it inconclusive: a schedule too short to decide is said to be so.
+
+    Examples
+    --------
+    >>> from cnnlesson.uncertainty import accuracy_change
+    >>> print(describe_change(accuracy_change(0.60, 0.65, 10_000)))
+    raises the test accuracy by 5.0 points, 7.3 times the standard error of the
+    difference (0.7 points)
+    >>> print(describe_change(accuracy_change(0.60, 0.605, 10_000)))
+    changes the test accuracy by +0.5 points, within twice the standard error of the
+    difference (0.7 points): inconclusive
+    >>> print(describe_change(accuracy_change(0.30, 0.18, 1_000, decisive=False)))
+    lowers the test accuracy by 12.0 points, 6.3 times the standard error of the
+    difference (1.9 points), but this schedule is too short to decide what the change
+    does in full training
+    """
+    noise = f"the standard error of the difference ({points(change.standard_error, sign=False)})"
+    if not change.beyond_noise:
+        text = (f"changes the test accuracy by {points(change.difference)}, within twice "
+                f"{noise}")
+        return text + (": inconclusive" if change.schedule_decides else
+                       ", and this schedule is too short to decide in any case")
+    verb = "raises" if change.difference > 0 else "lowers"
+    text = (f"{verb} the test accuracy by {points(change.difference, sign=False)}, "
+            f"{change.standard_errors:.1f} times {noise}")
+    if change.schedule_decides:
+        return text
+    return text + (", but this schedule is too short to decide what the change does in "
+                   "full training")

@@ -1,0 +1,66 @@
+"""The wheel builds wherever pip says it can, and a failed build stops the docs session."""
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_build_backend_can_read_the_licence_expression():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    license_ = pyproject["project"]["license"]
+    (setuptools,) = [r for r in pyproject["build-system"]["requires"]
+                     if re.match(r"setuptools\b", r)]
+    minimum = re.search(r">=\s*(\d+)", setuptools)
+    assert minimum, f"{setuptools!r} names no lowest version"
+    if isinstance(license_, str):  # an SPDX expression (PEP 639): setuptools 77 or newer
+        assert int(minimum.group(1)) >= 77, setuptools
+
+
+class FakeSession:
+    """A nox session whose commands do nothing: pip writes no wheel."""
+
+    def __init__(self):
+        self.commands = []
+
+    def run(self, *command, **kwargs):
+        self.commands.append(command)
+
+    def error(self, message):
+        raise RuntimeError(message)
+
+
+@pytest.fixture(scope="module")
+def noxfile():
+    sys.path.insert(0, str(ROOT))
+    try:
+        import noxfile
+    finally:
+        sys.path.remove(str(ROOT))
+    return noxfile
+
+
+def test_a_wheel_that_pip_did_not_write_stops_the_docs_session(noxfile, tmp_path):
+    session = FakeSession()
+    with pytest.raises(RuntimeError, match="pip wrote 0 wheels of cnnlesson into .*; run "):
+        noxfile.build_wheel(session, tmp_path / "downloads")
+    assert session.commands[0][:4] == ("python", "-m", "pip", "wheel")
+
+
+def test_an_earlier_wheel_is_replaced_and_nothing_else_touched(noxfile, tmp_path):
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    (folder / "cnnlesson-0.0.1-py3-none-any.whl").write_text("old")
+    (folder / "notes.txt").write_text("mine")
+
+    class Writes(FakeSession):
+        def run(self, *command, **kwargs):
+            (folder / "cnnlesson-0.2.0-py3-none-any.whl").write_text("new")
+
+    assert noxfile.build_wheel(Writes(), folder).name == "cnnlesson-0.2.0-py3-none-any.whl"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "cnnlesson-0.2.0-py3-none-any.whl", "notes.txt"]
