@@ -12,12 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 from cnnlesson.analysis import receptive_field
+from cnnlesson.lab import AUGMENTATION_LAYERS
 
 #: The layers the explorer runs, in no particular order.
 SUPPORTED = ("RandomFlip", "RandomTranslation", "Conv2D", "BatchNormalization", "ReLU",
              "Dropout", "MaxPooling2D", "GlobalAveragePooling2D", "Flatten", "Dense")
-#: Layers that act only in training: when predicting they pass their input on unchanged.
-TRAINING_ONLY = ("RandomFlip", "RandomTranslation", "Dropout")
 #: Activations of Conv2D and Dense layers the explorer computes.
 ACTIVATIONS = ("linear", "relu", "sigmoid", "softmax")
 
@@ -212,7 +211,7 @@ def layer_geometry(model):
         shape = _shape(layer.output)
         if len(shape) != 3:
             break
-        if kind not in TRAINING_ONLY:  # receptive_field knows no augmentation layer
+        if kind not in AUGMENTATION_LAYERS:  # receptive_field knows no augmentation layer
             chain.append(layer)
         pad = 0
         if kind in ("Conv2D", "MaxPooling2D"):
