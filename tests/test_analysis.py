@@ -142,8 +142,10 @@ def test_parameter_table_errors():
     unknown = keras.Sequential([keras.Input((4,)), keras.layers.LayerNormalization()])
     with pytest.raises(ValueError, match="no parameter formula .* expected Conv2D"):
         parameter_table(unknown)
+    depthwise = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.DepthwiseConv2D(3)])
     with pytest.raises(ValueError, match="no FLOP formula"):
-        layer_forward_flops(unknown.layers[0])
+        layer_forward_flops(depthwise.layers[0])
+    assert layer_forward_flops(unknown.layers[0]) == 0  # per-element work counts none
     with pytest.raises(ValueError, match="keras.Input"):
         parameter_table(keras.Sequential([keras.layers.Dense(4)]))
 

@@ -29,17 +29,18 @@ TRAINING_ONLY = frozenset({
 #: Layers that act on each position (or on the flattened whole) without a spatial window.
 #: (Training-only layers are the identity when the network predicts.)
 POINTWISE = frozenset({
-    "InputLayer", "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
-    "ActivityRegularization", "BatchNormalization", "LayerNormalization",
-    "GroupNormalization", "UnitNormalization", "Rescaling", "Normalization", "Identity",
-    "Flatten", "Dense", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
+    "InputLayer", "Activation", "ReLU", "LeakyReLU", "PReLU", "ELU",
+    "ActivityRegularization", "BatchNormalization", "Rescaling", "Normalization",
+    "Identity", "Flatten", "Dense", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
     "Cropping1D", "Cropping2D", "Cropping3D",
 })
+#: Layers that act along their ``axis``: per position only when that is the channel axis.
+ALONG_AXIS = frozenset({"Softmax", "LayerNormalization", "UnitNormalization"})
 #: Layers whose work is matrix products, the FLOPs the package counts.
 MATRIX = frozenset({"Conv1D", "Conv2D", "Conv3D", "Dense"})
 #: Layers whose work is per element or a comparison (pooling, activations, normalisation,
 #: augmentation, reshaping): counted as 0 FLOPs, small next to the matrix work.
-FLOP_FREE = (POOLING | GLOBAL_POOLING | POINTWISE | TRAINING_ONLY) - MATRIX
+FLOP_FREE = (POOLING | GLOBAL_POOLING | POINTWISE | ALONG_AXIS | TRAINING_ONLY) - MATRIX
 
 
 def layer_kind(layer) -> str:

@@ -1,7 +1,8 @@
 """Output sizes of convolutions and poolings, and the receptive field of a stack of them.
 
 Conventions follow Keras/TensorFlow ('valid' and 'same' padding) and
-Dumoulin & Visin (2016). Keras layers are read by their attributes; Keras is not imported.
+Dumoulin & Visin (2016). Keras models and layers are read in the order they are applied by
+``cnnlesson.analysis._graph``; Keras is not imported.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from cnnlesson._checks import _check_padding, positive_int
-from cnnlesson.analysis._layer_kinds import GLOBAL_POOLING, POINTWISE, TRAINING_ONLY, WINDOWED
+from cnnlesson.analysis._graph import field_steps
 
 
 def conv_output_size(input_size, kernel_size, stride=1, padding="valid", dilation=1):
@@ -89,97 +90,31 @@ class ReceptiveField(NamedTuple):
     """Input pixels between two neighbouring output pixels (product of the strides)."""
 
 
-def _is_keras_layer(item):
-    return hasattr(item, "name") and hasattr(item, "weights")
-
-
-def _single_chain(model):
-    """Raise ValueError naming the first layer where ``model`` is not one chain of layers."""
-    if not hasattr(model, "inputs"):
-        return  # a list of layers: the caller says it is a chain
-    if len(model.inputs) != 1 or len(model.outputs) != 1:
-        raise ValueError(
-            f"receptive_field follows a single chain of layers; model {model.name!r} has "
-            f"{len(model.inputs)} inputs and {len(model.outputs)} outputs"
-        )
-    chain = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
-    inputs = {id(layer): layer.input if isinstance(layer.input, (list, tuple))
-              else [layer.input] for layer in chain}
-    consumers = {}
-    for tensors in inputs.values():
-        for tensor in tensors:
-            consumers[id(tensor)] = consumers.get(id(tensor), 0) + 1
-    for layer in chain:  # in order, so the message names the first place it branches
-        if len(inputs[id(layer)]) != 1:
-            raise ValueError(
-                f"receptive_field follows a single chain of layers; model {model.name!r} "
-                f"merges branches at layer {layer.name!r} ({len(inputs[id(layer)])} inputs)"
-            )
-        if consumers.get(id(layer.output), 0) > 1:
-            raise ValueError(
-                f"receptive_field follows a single chain of layers; model {model.name!r} "
-                f"branches at layer {layer.name!r} (its output feeds "
-                f"{consumers[id(layer.output)]} layers)"
-            )
-
-
-def _input_height(model):
-    try:
-        shape = tuple(model.inputs[0].shape)
-    except (AttributeError, IndexError, TypeError, ValueError):
-        return None  # a list of layers, or a model that has not been built
-    return shape[1] if len(shape) > 2 else None
-
-
-def _steps(layers, input_height):
-    """Yield (kernel, stride, dilation) along the height axis, or ('global', None, None)."""
-    _single_chain(layers)
-    input_height = _input_height(layers) or input_height
-    for layer in getattr(layers, "layers", layers):
-        if isinstance(layer, (tuple, list)):
-            if not 1 <= len(layer) <= 3:
-                raise ValueError(f"expected (kernel, stride[, dilation]), got {layer!r}")
-            yield (*layer, 1, 1)[:3]
-            continue
-        if not _is_keras_layer(layer):
-            yield layer, 1, 1
-            continue
-        kind = type(layer).__name__
-        if hasattr(layer, "layers"):  # a nested model: follow its own chain
-            yield from _steps(layer, input_height)
-        elif kind in WINDOWED:
-            window = layer.kernel_size if hasattr(layer, "kernel_size") else layer.pool_size
-            yield window[0], layer.strides[0], getattr(layer, "dilation_rate", (1,))[0]
-        elif kind in GLOBAL_POOLING:
-            if input_height is None:
-                raise ValueError(
-                    f"layer {layer.name!r} ({kind}) makes the field the whole input, whose "
-                    "size is unknown here; pass the Keras model rather than a list of layers"
-                )
-            yield "global", input_height, None
-        elif kind not in POINTWISE | TRAINING_ONLY:
-            raise ValueError(
-                f"receptive_field does not know how layer {layer.name!r} ({kind}) changes "
-                "the field; it follows convolutions, poolings and layers without a spatial "
-                "window"
-            )
-
-
 def receptive_field(layers):
     """Receptive field and jump of a chain of convolutions and poolings, along one axis.
 
     Each layer widens the field by ``dilation * (kernel - 1)`` steps of the current jump,
-    then multiplies the jump by its stride.  Layers without a spatial window (dropout,
-    activations, normalisation, flatten, dense) leave the field unchanged, so a model's
-    field is that of one position of its last feature map; global pooling makes it the
-    whole input.
+    then multiplies the jump by its stride.  The size is the window's extent: a dilated
+    kernel spans its holes.  Layers without a spatial window (dropout, activations,
+    batch normalisation, flatten, dense) and layers that change the image only in training
+    (augmentation) leave the field unchanged, so a model's field is that of one position
+    of its last feature map when it predicts; global pooling makes it the whole input.
 
     Parameters
     ----------
     layers : iterable or keras.Model
-        Items ``(kernel, stride)``, ``(kernel, stride, dilation)`` or a bare ``kernel``
-        (stride 1); or a Keras model or list of layers, read along the height axis.
-        Nested models are followed.
+        One of:
+
+        - a ``keras.Sequential`` model: its ``layers``, the order Keras runs them in;
+        - a functional model (``keras.Model(inputs, outputs)``): the chain of operations
+          from its input to its output, read from each one's ``input`` and ``output``;
+        - a list, read as a chain in the given order, each item counted once per
+          appearance: ``(kernel, stride)``, ``(kernel, stride, dilation)``, a bare
+          ``kernel`` (stride 1), a Keras layer or a model.  Layers that have been called
+          in a model must follow one another there: each takes its input from the
+          output of the layer before it in the list.
+
+        Nested models are followed.  Keras layers are read along the height axis.
 
     Returns
     -------
@@ -189,9 +124,17 @@ def receptive_field(layers):
     Raises
     ------
     ValueError
-        For a model that is not a single chain (it names the layer where it branches or
-        merges), and for a layer whose effect on the field is not known here (for example
-        ``UpSampling2D`` or ``Conv2DTranspose``): the answer would be wrong.
+        Where the answer would be a guess:
+
+        - a subclassed model, whose ``call`` order Keras does not expose;
+        - a functional model that branches, merges or applies a layer more than once
+          (Keras shows only a layer's first call; a ``keras.Sequential`` may list a layer
+          twice), or that applies a functional model as a layer; the message names the
+          place;
+        - a list whose called layers do not follow one another in their model;
+        - a layer whose effect on the field is not known here (for example
+          ``UpSampling2D``, ``Conv2DTranspose``, ``GroupNormalization``), one that acts
+          along a spatial axis, or a ``channels_first`` layer.
 
     Examples
     --------
@@ -199,15 +142,27 @@ def receptive_field(layers):
     ReceptiveField(size=5, jump=1)
     >>> receptive_field([3, 3, (2, 2)])            # conv, conv, 2x2 max-pooling
     ReceptiveField(size=6, jump=2)
-    >>> receptive_field([(3, 1, 2)]).size          # a dilated 3x3 sees 5 pixels
+    >>> receptive_field([(3, 1, 2)]).size          # a dilated 3x3 spans 5 pixels
     5
     >>> import keras
     >>> receptive_field([keras.layers.UpSampling2D(name="up")])
     Traceback (most recent call last):
     ValueError: receptive_field does not know how layer 'up' (UpSampling2D) changes the field; ...
+
+    A layer applied twice counts twice in a ``keras.Sequential`` model; in a functional
+    model Keras does not show the second call, so the model is refused:
+
+    >>> conv = keras.layers.Conv2D(1, 3, name="conv")
+    >>> receptive_field(keras.Sequential([keras.Input((9, 9, 1)), conv, conv]))
+    ReceptiveField(size=5, jump=1)
+    >>> image = keras.Input((9, 9, 1))
+    >>> twice = keras.layers.Conv2D(1, 3, name="twice")
+    >>> receptive_field(keras.Model(image, twice(twice(image)), name="shared"))
+    Traceback (most recent call last):
+    ValueError: model 'shared' applies a layer more than once (its output is the output of ...
     """
     size, jump = 1, 1
-    for step in _steps(layers, None):
+    for step in field_steps(layers):
         if step[0] == "global":
             size = step[1]
             continue

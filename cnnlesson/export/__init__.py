@@ -32,7 +32,7 @@ import numpy as np
 
 from cnnlesson.export._layers import SUPPORTED, layer_geometry, layer_spec
 from cnnlesson.export._reference import write_reference
-from cnnlesson.model import INPUT_SHAPE
+from cnnlesson.models import INPUT_SHAPE
 
 __all__ = ["FORMAT_VERSION", "SUPPORTED", "choose_images", "export_explorer", "layer_geometry",
            "rounded_model", "write_reference"]

@@ -212,8 +212,7 @@ def layer_geometry(model):
         shape = _shape(layer.output)
         if len(shape) != 3:
             break
-        if kind not in TRAINING_ONLY:  # receptive_field knows no augmentation layer
-            chain.append(layer)
+        chain.append(layer)  # training-only layers leave the field as it is
         pad = 0
         if kind in ("Conv2D", "MaxPooling2D"):
             window = layer.kernel_size[0] if kind == "Conv2D" else layer.pool_size[0]

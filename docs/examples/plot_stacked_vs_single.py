@@ -22,8 +22,8 @@ any of these.
 # The two designs
 # ---------------
 # :func:`cnnlesson.analysis.parameter_table` counts each layer's parameters;
-# :func:`cnnlesson.analysis.receptive_field` gives the width of the input
-# window one output pixel depends on. The lesson's two 3×3 convolutions are
+# :func:`cnnlesson.analysis.last_conv_receptive_field` gives the width of the input
+# window one output pixel of the last convolution depends on. The lesson's two 3×3 convolutions are
 # not C → C: the first reads the 3 colour channels of the image and writes 32
 # maps. Replacing both by a single 5×5 convolution (``conv_kernel_sizes=(5,)``)
 # gives one layer from 3 to 32 channels, and the parameter comparison turns
@@ -33,7 +33,7 @@ from collections import Counter
 import keras
 
 import cnnlesson
-from cnnlesson.analysis import forward_flops_per_image, parameter_table, receptive_field
+from cnnlesson.analysis import forward_flops_per_image, last_conv_receptive_field, parameter_table
 from cnnlesson.plotting import plot_variant_comparison
 from cnnlesson.uncertainty import compare_accuracies, n_test_images
 
@@ -45,8 +45,7 @@ for name, kernel_sizes in variants.items():
     designs[name] = {
         "conv_params": sum(row.formula for row in convs),
         "total_params": model.count_params(),
-        "field": receptive_field([layer for layer in model.layers
-                                  if layer.name.startswith("conv2d")]).size,
+        "field": last_conv_receptive_field(model),
         "mflops": forward_flops_per_image(model) / 1e6,
         "layers": [layer.name for layer in model.layers],
         "kinds": Counter(type(layer).__name__ for layer in model.layers),
