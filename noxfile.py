@@ -3,11 +3,15 @@
 ``nox -s docs`` builds the site in the full profile (the lesson's exact recipe).
 Options after ``--``: ``--quick`` (small subset, a few epochs, pages bannered),
 ``--no-exec`` (no code runs: for editing prose), ``--clean`` (from scratch),
-``--baseurl=URL`` (the site's public address, cited on the Cite page).
+``--baseurl=URL`` (the site's public address, cited on the Cite page),
+``--models-from=SOURCE`` (import a built site's trained models first, so that the build
+trains nothing it published).
 """
 
+import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import nox
@@ -26,14 +30,36 @@ DOCS = ROOT / "docs"
 SITE_EXTRA = "site-extra"
 
 
-def build_wheel(session, folder: Path) -> Path:
+#: What the wheel is built from: the package and what its metadata names.
+WHEEL_SOURCES = ("pyproject.toml", "README.md", "LICENSE", "cnnlesson")
+
+
+def build_wheel(session, folder: Path, site_url: str = "") -> Path:
     """Build the wheel of cnnlesson into ``folder`` (the course pack and the notebooks
-    install it); pip's own message stops the session if it fails."""
+    install it); pip's own message stops the session if it fails.
+
+    With the site's address, the wheel also carries ``cnnlesson/site.json``, naming the
+    site's published models, so that an installed cnnlesson fetches a trained model from
+    the site instead of training it (``cnnlesson.published.use_site_models``).  The wheel
+    is then built from a copy of the sources, which the file is written into.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("cnnlesson-*.whl"):
         old.unlink()  # an earlier build's wheel, written here by this function
-    session.run("python", "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                "--quiet", "--wheel-dir", str(folder), str(ROOT))
+    with tempfile.TemporaryDirectory() as copy:
+        source = ROOT
+        if site_url:
+            source = Path(copy)
+            for name in WHEEL_SOURCES:
+                if (ROOT / name).is_dir():
+                    shutil.copytree(ROOT / name, source / name,
+                                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+                else:
+                    shutil.copy2(ROOT / name, source / name)
+            site = {"site": site_url, "models": site_url.rstrip("/") + "/models/"}
+            (source / "cnnlesson" / "site.json").write_text(json.dumps(site, indent=1))
+        session.run("python", "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "--quiet", "--wheel-dir", str(folder), str(source))
     wheels = sorted(folder.glob("cnnlesson-*.whl"))
     if len(wheels) != 1:
         session.error(f"pip wrote {len(wheels)} wheels of cnnlesson into {folder}, not one; "
@@ -58,12 +84,18 @@ def lint(session):
 @nox.session
 def docs(session):
     """Build the site into docs/_build/<profile>/html, warnings as errors."""
-    options = {arg for arg in session.posargs if not arg.startswith("--baseurl=")}
-    baseurls = [arg.split("=", 1)[1] for arg in session.posargs if arg.startswith("--baseurl=")]
+    values = {"--baseurl": "", "--models-from": ""}
+    options = set()
+    for arg in session.posargs:
+        name, _, value = arg.partition("=")
+        if name in values and value:
+            values[name] = value
+        else:
+            options.add(arg)
     unknown = options - {"--quick", "--no-exec", "--clean"}
     if unknown:
-        session.error(f"unknown option(s) {sorted(unknown)}; "
-                      "use --quick, --no-exec, --clean, --baseurl=URL")
+        session.error(f"unknown option(s) {sorted(unknown)}; use --quick, --no-exec, "
+                      "--clean, --baseurl=URL, --models-from=SOURCE")
     profile = "quick" if "--quick" in options else "full"
     out = DOCS / "_build" / profile
     if "--clean" in options:
@@ -71,10 +103,14 @@ def docs(session):
             shutil.rmtree(path, ignore_errors=True)
     # setuptools builds the wheel here, without a second download (--no-build-isolation).
     session.install("-e", ".[docs]", "setuptools>=77")
-    build_wheel(session, out / SITE_EXTRA / "downloads")
+    build_wheel(session, out / SITE_EXTRA / "downloads", values["--baseurl"])
     env = {"CNNLESSON_PROFILE": profile}
-    if baseurls:
-        env["CNNLESSON_BASEURL"] = baseurls[-1]
+    if values["--baseurl"]:
+        env["CNNLESSON_BASEURL"] = values["--baseurl"]
+    if values["--models-from"] and "--no-exec" not in options:
+        # Every model the source published enters the training cache, checked: the build
+        # then loads what it would otherwise train.
+        session.run("python", "-m", "cnnlesson", "models", "import", values["--models-from"])
     extra = []
     if "--no-exec" in options:
         env["CNNLESSON_NO_EXEC"] = "1"
@@ -83,6 +119,11 @@ def docs(session):
         "sphinx-build", "-W", "--keep-going", "-b", "html", "-d", str(out / "doctrees"),
         *extra, str(DOCS), str(out / "html"), env=env,
     )
+    if "--no-exec" not in options:
+        # The models the pages and examples trained or loaded (conf.py has them logged),
+        # published under models/ of the site for students and other builds to reuse.
+        session.run("python", "-m", "cnnlesson", "models", "publish", str(out / "html" / "models"),
+                    "--used", str(out / "models-used.txt"))
     session.log(f"open {out / 'html' / 'index.html'}")
 
 

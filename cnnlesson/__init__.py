@@ -26,6 +26,7 @@ from cnnlesson.data import (  # noqa: E402
 from cnnlesson.extract import feature_extractor, feature_maps  # noqa: E402
 from cnnlesson.models import build_design_model, build_lesson_model, describe_variant  # noqa: E402
 from cnnlesson.profiles import Profile, current_profile  # noqa: E402
+from cnnlesson.published import use_site_models  # noqa: E402
 from cnnlesson.train import (  # noqa: E402
     TrainingResult,
     train_design_model,
@@ -52,4 +53,5 @@ __all__ = [
     "train_design_model",
     "train_lesson_model",
     "train_model",
+    "use_site_models",
 ]

@@ -1,4 +1,9 @@
-"""Command line: ``python -m cnnlesson train [--model NAME]`` trains a network (cached).
+"""Command line: training (cached), and the trained models a site publishes.
+
+- ``python -m cnnlesson train [--model NAME]`` trains a network through the cache;
+- ``python -m cnnlesson models import SOURCE`` adds a site's published models to the cache;
+- ``python -m cnnlesson models list`` shows what the cache holds;
+- ``python -m cnnlesson models publish FOLDER --used LOG`` writes the models a build used.
 
 The last line printed is one JSON object, so scripts can read the result with
 ``tail -n 1``.
@@ -58,6 +63,23 @@ def _parser():
                        "final design (design)")
     train.add_argument("--no-cache", action="store_true",
                        help="train even if a stored result exists, and store nothing")
+    models = commands.add_parser(
+        "models", help="the trained models a site publishes, and the training cache",
+        description="Import a site's trained models into the training cache, list the "
+        "cache, or publish the models a build used.")
+    verbs = models.add_subparsers(dest="verb", required=True)
+    imports = verbs.add_parser(
+        "import", help="add a site's published models to the training cache, checked",
+        description="Add the models a site publishes to the training cache: every file "
+        "checked against its SHA-256, every recipe and architecture against the index.")
+    imports.add_argument("source", help="a built site, its models/ folder, a zip of either, "
+                         "or an http(s) address of one")
+    imports.add_argument("--only", nargs="+", metavar="KEY", help="import only these keys")
+    verbs.add_parser("list", help="show the models in the training cache")
+    publish = verbs.add_parser("publish", help="write the models a build used, with an index")
+    publish.add_argument("folder", help="where to write them (a site's models/ folder)")
+    publish.add_argument("--used", required=True, metavar="LOG",
+                         help="the log of CNNLESSON_MODELS_USED that the build wrote")
     return parser
 
 
@@ -73,7 +95,7 @@ def main(argv=None):
     arguments = _parser().parse_args(argv)
     try:
         with honoured():
-            return _train(arguments)
+            return _train(arguments) if arguments.command == "train" else _models(arguments)
     except KeyboardInterrupt:
         # An entry is only ever renamed in complete, so an interrupted run leaves none.
         print("interrupted; nothing was cached", file=sys.stderr)
@@ -96,6 +118,38 @@ def _train(arguments):
     summary.pop("history")
     summary["model"] = arguments.model
     print(json.dumps(summary, sort_keys=True))
+    return 0
+
+
+
+def _models(arguments):
+    from cnnlesson import published
+    from cnnlesson.cache import CacheNotWritableError, cache_dir, cached_results
+
+    try:
+        if arguments.verb == "import":
+            outcome = published.import_models(arguments.source, keys=arguments.only)
+            return 1 if outcome["refused"] else 0
+        if arguments.verb == "publish":
+            keys = published.used_keys(arguments.used)
+            index = published.publish_models(keys, arguments.folder)
+            size = sum(f["size"] for m in index["models"] for f in m["files"].values())
+            print(json.dumps({"published": len(index["models"]), "bytes": size}))
+            return 0
+    except (published.ModelsSourceError, CacheNotWritableError, OSError) as error:
+        raise_if_interrupted()
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    results = cached_results()
+    print(f"training cache {cache_dir()}: {len(results)} model{'s' if len(results) != 1 else ''}")
+    for result in results:
+        recipe = result["recipe"]
+        images = "all" if recipe.get("subset") is None else f"{recipe['subset']:,}"
+        origin = " (imported)" if result.get("imported_from") else ""
+        print(f"{result['cache_key']}  {recipe.get('model', '?'):14s} "
+              f"{recipe['epochs']:>3} epochs, {images:>6} images  "
+              f"test accuracy {result['test_accuracy']:.1%}{origin}")
+    print(json.dumps({"models": len(results)}))
     return 0
 
 

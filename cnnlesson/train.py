@@ -24,6 +24,7 @@ import time
 from cnnlesson import _interrupts
 from cnnlesson import cache as _cache
 from cnnlesson import data as _data
+from cnnlesson import published as _published
 from cnnlesson._checks import positive_int
 from cnnlesson._fitting import (
     TrainingResult,
@@ -35,20 +36,20 @@ from cnnlesson._fitting import (
 )
 from cnnlesson.models import (
     LESSON_CONV_KERNEL_SIZES,
-    build_design_model,
     build_lesson_model,
     describe_variant,
+    design_builder,
 )
+from cnnlesson.profiles import rough_duration
+from cnnlesson.wording import count
 
-__all__ = ["MODELS", "TRAINING_CODE_VERSION", "TrainingResult", "design_builder",
-           "image_datasets", "train_design_model", "train_lesson_model", "train_model"]
+__all__ = ["MODELS", "TRAINING_CODE_VERSION", "TrainingResult", "image_datasets",
+           "train_design_model", "train_lesson_model", "train_model"]
 
 # Bump when a change to the training code changes the numbers it produces: it is
 # part of every cache key, so older entries are then trained again.
 TRAINING_CODE_VERSION = 3
 
-#: Images in CIFAR-10's training split.
-TRAIN_IMAGES = 50_000
 
 
 def _check_schedule(epochs, batch_size, subset):
@@ -191,37 +192,6 @@ def train_lesson_model(
                   label=describe_variant(conv_kernel_sizes, output_activation))
 
 
-def design_builder(*, epochs, batch_size, subset=None):
-    """The final design's builder for one schedule: ``build(seed=...)`` for ``train_model``.
-
-    The learning-rate schedule spans the whole run, so the builder is made for the
-    number of epochs and batches it will be trained with.
-
-    Parameters
-    ----------
-    epochs, batch_size : int
-        The schedule the model will be trained with.
-    subset : int, optional
-        Training images used (all 50,000 when None).
-
-    Returns
-    -------
-    callable
-        ``build(seed=0, compile=True)`` returning :func:`cnnlesson.build_design_model`'s
-        network.
-
-    Examples
-    --------
-    >>> build = design_builder(epochs=2, batch_size=128, subset=1_000)
-    >>> build.keywords
-    {'epochs': 2, 'steps_per_epoch': 8}
-    """
-    images = TRAIN_IMAGES if subset is None else positive_int(subset, "subset")
-    steps = -(-images // positive_int(batch_size, "batch_size"))
-    return functools.partial(build_design_model, epochs=positive_int(epochs, "epochs"),
-                             steps_per_epoch=steps)
-
-
 def train_design_model(*, epochs, batch_size=128, subset=None, seed=0, cache=True, verbose=2):
     """Train the final design with ``train_model``, its schedule spanning the run.
 
@@ -241,6 +211,10 @@ def train_design_model(*, epochs, batch_size=128, subset=None, seed=0, cache=Tru
     return train_model(build, epochs=epochs, batch_size=batch_size, subset=subset, seed=seed,
                        cache=cache, verbose=verbose)
 
+
+#: Training images per second on a 2-core laptop processor, roughly (measured on 2-core
+#: Xeon and EPYC machines, benchmarks/NOTES.md): what the notice before training says.
+ROUGH_IMAGES_PER_SECOND = {"lesson_cnn": 400, "design_cnn": 250}
 
 #: The networks ``python -m cnnlesson train --model NAME`` trains: for each name, a
 #: function of ``epochs``, ``batch_size``, ``subset``, ``seed``, ``cache`` and ``verbose``
@@ -265,15 +239,27 @@ def _train(build, variant, *, epochs, batch_size, subset, seed, cache, verbose, 
     model = _build(build, seed)
     recipe = {"model": model.name, **variant, "epochs": epochs, "batch_size": batch_size,
               "subset": subset, "seed": seed}
-    key = _cache.cache_key(model, recipe, _data.fingerprint(x_train, y_train, x_test, y_test),
-                           TRAINING_CODE_VERSION)
+    data_fingerprint = _data.fingerprint(x_train, y_train, x_test, y_test)
+    key = _cache.cache_key(model, recipe, data_fingerprint, TRAINING_CODE_VERSION)
+    key_of_recipe = _cache.recipe_key(model, recipe, TRAINING_CODE_VERSION)
     entry = _cache.cache_dir() / key
+    if cache and not (entry.exists() or entry.is_symlink()):
+        # The site's trained model of this recipe, where one is known (use_site_models).
+        published = _published.load_published(model, recipe, key_of_recipe, data_fingerprint)
+        if published is not None:
+            _published.record_use(published[0].name)
+            return TrainingResult(model=model, from_cache=True, cache_key=published[0].name,
+                                  data_source=data_source, **stored_numbers(published[1]))
+        model = _build(build, seed)  # a failed load may have changed some weights
 
     def fit_and_evaluate(model):
         if verbose:
             why = "not in the training cache yet" if cache else "the training cache is off"
+            rate = ROUGH_IMAGES_PER_SECOND.get(model.name, min(ROUGH_IMAGES_PER_SECOND.values()))
+            why += (f"; {rough_duration(epochs * len(x_train) / rate)} on a 2-core laptop "
+                    "processor, less on a faster one")
             # On stderr, so that it reaches the terminal also when a docs build captures stdout.
-            print(f"cnnlesson: training {label or model.name}: {epochs} epochs of "
+            print(f"cnnlesson: training {label or model.name}: {count(epochs, 'epoch')} of "
                   f"{len(x_train):,} images, batch {batch_size} ({why})",
                   file=sys.stderr, flush=True)
         train_images, test_images = image_datasets(x_train, y_train, x_test, y_test,
@@ -297,6 +283,9 @@ def _train(build, variant, *, epochs, batch_size, subset, seed, cache, verbose, 
             "train_seconds": train_seconds,
             "images_per_second": epochs * len(x_train) / sum(epoch_seconds),
             "recipe": recipe,
+            "recipe_key": key_of_recipe,
+            "training_code": TRAINING_CODE_VERSION,
+            "data_fingerprint": data_fingerprint,
             "versions": _cache.library_versions(),
             "machine": machine(),
         }
@@ -308,5 +297,7 @@ def _train(build, variant, *, epochs, batch_size, subset, seed, cache, verbose, 
         model, stored, from_cache = _cache.load_or_train(
             entry, model, fit_and_evaluate, recipe=recipe, rebuild=lambda: _build(build, seed),
             cache=cache)
+    if cache:
+        _published.record_use(key)
     return TrainingResult(model=model, from_cache=from_cache, cache_key=key,
                           data_source=data_source, **stored_numbers(stored))

@@ -45,6 +45,14 @@ PROFILE = cnnlesson.current_profile()
 NO_EXEC = os.environ.get("CNNLESSON_NO_EXEC") == "1"
 cnnlesson_profile_name = PROFILE.name
 
+# Every model the examples (here) and the pages (in their kernels, which inherit the
+# environment) train or load is logged, so that nox -s docs can publish it under models/.
+# The log lives as long as the notebook cache beside it: a page that is not run again
+# used the models it logged when it ran.
+from cnnlesson.published import USED_VARIABLE  # noqa: E402
+
+os.environ[USED_VARIABLE] = str(DOCS / "_build" / PROFILE.name / "models-used.txt")
+
 # The site's public address, when it has one (nox -s docs -- --baseurl=URL sets it): the
 # Cite page cites it and the notebooks' first cell installs the wheel from it.  Without
 # it, nothing on the site claims an address.

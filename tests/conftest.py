@@ -82,22 +82,38 @@ def tiny_cifar10(tmp_path, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def isolated_environment(request, tmp_path, monkeypatch):
-    """No test reaches the network, reads the real data or writes the user's cache.
+    """No test reaches the network (a server of its own on 127.0.0.1 aside), reads the
+    real data or writes the user's cache.
 
     The one exception: an ``integration`` test, when no local copy is named, reads
     the real data the way the package does without one, through Keras' download.
     """
     monkeypatch.delenv(CIFAR10_DIR_VARIABLE, raising=False)
     monkeypatch.setenv("CNNLESSON_CACHE_DIR", str(tmp_path / "training-cache"))
+    # No site's models and no build's log, also when a test (use_site_models) sets one:
+    # set first, so that the variables are removed again after the test.
+    for name in ("CNNLESSON_MODELS_FROM", "CNNLESSON_MODELS_USED"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     if request.node.get_closest_marker("integration") and not REAL_CIFAR10_DIR:
         return
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
 
-    def refuse(*args, **kwargs):
-        raise OSError("tests may not use the network")
+    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.socket.connect
+    loopback = ("127.0.0.1", "localhost", "::1")
 
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    monkeypatch.setattr(socket.socket, "connect", refuse)
+    def getaddrinfo(host, *args, **kwargs):
+        if host not in loopback:  # a test's own server on this machine is allowed
+            raise OSError("tests may not use the network")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    def connect(self, address, *args, **kwargs):
+        if not (isinstance(address, tuple) and address[0] in loopback):
+            raise OSError("tests may not use the network")
+        return real_connect(self, address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket.socket, "connect", connect)
 
 
 @pytest.fixture(autouse=True)

@@ -8,9 +8,9 @@ import pytest
 import cnnlesson
 from cnnlesson.__main__ import main
 from cnnlesson.analysis import forward_flops_per_image, last_conv_receptive_field, layer_costs
-from cnnlesson.models import DESIGN_STEPS, build_design_step
+from cnnlesson.models import DESIGN_STEPS, build_design_step, design_builder
 from cnnlesson.profiles import PROFILES
-from cnnlesson.train import MODELS, design_builder
+from cnnlesson.train import MODELS
 from cnnlesson.uncertainty import accuracy_change
 
 TUTORIAL_PARAMETERS = 4_210_090

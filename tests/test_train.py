@@ -144,7 +144,9 @@ def test_cache_dir_defaults_to_the_user_cache(monkeypatch, tmp_path):
 def test_no_cache_says_why_it_trains(tiny_cifar10, capsys):
     command = ["train", "--epochs", "1", "--batch-size", "16", "--subset", "32"]
     assert main(command) == 0
-    assert "(not in the training cache yet)" in capsys.readouterr().err
+    first = capsys.readouterr().err
+    assert "training conv 3×3 → 3×3, sigmoid output: 1 epoch of 32 images" in first
+    assert "(not in the training cache yet; under a minute on a 2-core laptop" in first
     assert main([*command, "--no-cache"]) == 0  # the model is in the cache now
     error = capsys.readouterr().err
-    assert "(the training cache is off)" in error and "not in the training cache" not in error
+    assert "(the training cache is off;" in error and "not in the training cache" not in error

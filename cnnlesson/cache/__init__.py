@@ -1,8 +1,9 @@
 """The on-disk store of trained models, so that the site trains each recipe once.
 
-Each entry is a folder named by :func:`cache_key`, holding the weights (with the
-optimizer's state), a ``result.json`` of the numbers the training run produced, and a
-``manifest.json`` of both files' SHA-256 digests.  An entry is used only when every file
+Each entry is a folder named by :func:`cache_key`, holding the layers' weights, a
+``result.json`` of the numbers the training run produced, for an imported model an
+``origin.json`` saying where it came from, and a ``manifest.json`` of the files' SHA-256
+digests.  An entry is used only when every file
 matches its digest and the recipe it records is the one asked for
 (:func:`verify_entry`); anything else is reported with a :class:`CacheWarning` and
 trained again.
@@ -17,6 +18,15 @@ training is never lost (:func:`store_entry`).  :func:`load_or_train` puts these 
 :func:`record_loads` tells what it loaded and how long that took to train.
 """
 
+from cnnlesson.cache._keys import cache_key, library_versions, recipe_key
+from cnnlesson.cache._layout import (
+    CACHE_DIR_VARIABLE,
+    ORIGIN_FILE,
+    RESULT_FILE,
+    WEIGHTS_FILE,
+    cache_dir,
+    is_entry_name,
+)
 from cnnlesson.cache._sharing import (
     CacheNotWritableError,
     check_writable,
@@ -27,20 +37,22 @@ from cnnlesson.cache._sharing import (
     remove_stale_staging,
 )
 from cnnlesson.cache._store import (
-    CACHE_DIR_VARIABLE,
     CacheWarning,
-    cache_dir,
-    cache_key,
     cached_results,
-    library_versions,
+    file_digest,
     load_entry,
+    load_model_weights,
+    place_entry,
+    save_model_weights,
     store_entry,
     verify_entry,
 )
 
 __all__ = [
-    "CACHE_DIR_VARIABLE", "CacheNotWritableError", "CacheWarning", "cache_dir", "cache_key",
-    "cached_results", "check_writable", "discard_entry", "entry_lock", "library_versions",
-    "load_entry", "load_or_train", "record_loads", "remove_stale_staging", "store_entry",
-    "verify_entry",
+    "CACHE_DIR_VARIABLE", "CacheNotWritableError", "CacheWarning", "ORIGIN_FILE",
+    "RESULT_FILE", "WEIGHTS_FILE", "cache_dir", "cache_key", "cached_results",
+    "check_writable", "discard_entry", "entry_lock", "file_digest", "is_entry_name",
+    "library_versions", "load_entry", "load_model_weights", "load_or_train", "place_entry",
+    "recipe_key", "record_loads", "remove_stale_staging", "save_model_weights",
+    "store_entry", "verify_entry",
 ]

@@ -12,16 +12,14 @@ import time
 import warnings
 from pathlib import Path
 
-from cnnlesson.cache._store import (
+from cnnlesson.cache._layout import (
     CACHE_DIR_VARIABLE,
-    CacheWarning,
     cache_dir,
     holds_only_entry_files,
-    load_entry,
     lock_path,
     staging_key,
-    store_entry,
 )
+from cnnlesson.cache._store import CacheWarning, load_entry, store_entry
 
 # Staging folders (".cnnlesson-staging-<key>-<pid>-<random>") live for the seconds of a write.
 STALE_AFTER_SECONDS = 3600

@@ -1,4 +1,4 @@
-"""Cache entries: their keys, writing, verifying and reading them (see :mod:`cnnlesson.cache`)."""
+"""Cache entries: writing, verifying and reading them (see :mod:`cnnlesson.cache`)."""
 
 from __future__ import annotations
 
@@ -6,148 +6,28 @@ import errno
 import hashlib
 import json
 import os
-import platform
-import re
 import secrets
 import shutil
 import warnings
 from pathlib import Path
 
-CACHE_DIR_VARIABLE = "CNNLESSON_CACHE_DIR"
-
-WEIGHTS_FILE = "model.weights.h5"
-RESULT_FILE = "result.json"
-MANIFEST_FILE = "manifest.json"
-#: Every file an entry holds; an entry folder with anything else was not written here.
-ENTRY_FILES = frozenset({WEIGHTS_FILE, RESULT_FILE, MANIFEST_FILE})
-
-# The cache folder may hold other files (it may be a home folder or a clone): the package
-# touches only names it makes itself.  Entries are named by their key, a hash; staging
-# folders and locks by a prefix no other program uses.
-KEY_LENGTH = 24
-_KEY = re.compile(rf"[0-9a-f]{{{KEY_LENGTH}}}")
-STAGING_PREFIX = ".cnnlesson-staging-"
-_STAGING = re.compile(rf"{re.escape(STAGING_PREFIX)}(?P<key>[0-9a-f]{{{KEY_LENGTH}}})"
-                      r"-\d+-[0-9a-f]{8}")
-LOCK_PREFIX = ".cnnlesson-lock-"
-
-
-def is_entry_name(name: str) -> bool:
-    """Whether ``name`` is the name of a cache entry: a key as :func:`cache_key` makes it.
-
-    Examples
-    --------
-    >>> is_entry_name("0123456789abcdef01234567"), is_entry_name(".git")
-    (True, False)
-    """
-    return _KEY.fullmatch(name) is not None
-
-
-def staging_key(name: str) -> str | None:
-    """The entry key of a staging folder's name, or None for any other name.
-
-    Examples
-    --------
-    >>> staging_key(".cnnlesson-staging-0123456789abcdef01234567-42-00ff00ff")
-    '0123456789abcdef01234567'
-    >>> staging_key(".ssh") is None
-    True
-    """
-    match = _STAGING.fullmatch(name)
-    return match["key"] if match else None
-
-
-def lock_path(entry: Path) -> Path:
-    """The lock file of an entry: ``.cnnlesson-lock-<key>`` beside it."""
-    return entry.parent / f"{LOCK_PREFIX}{entry.name}"
-
-
-def holds_only_entry_files(entry: Path) -> bool:
-    """Whether ``entry`` is a real folder (not a link) holding nothing but an entry's files.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> _ = (folder / "result.json").write_text("{}")
-    >>> holds_only_entry_files(folder)
-    True
-    >>> _ = (folder / "notes.txt").write_text("mine")
-    >>> holds_only_entry_files(folder)
-    False
-    """
-    if entry.is_symlink() or not entry.is_dir():
-        return False
-    return all(path.name in ENTRY_FILES and path.is_file() and not path.is_symlink()
-               for path in entry.iterdir())
+from cnnlesson.cache._layout import (
+    ENTRY_FILES,
+    MANIFEST_FILE,
+    ORIGIN_FILE,
+    RESULT_FILE,
+    STAGING_PREFIX,
+    WEIGHTS_FILE,
+    cache_dir,
+    holds_only_entry_files,
+    is_entry_name,
+)
 
 
 class CacheWarning(UserWarning):
     """A cache entry was unusable or could not be written; the run went on without it."""
 
     __module__ = "cnnlesson.cache"  # its public home, as tracebacks name it
-
-
-def cache_dir() -> Path:
-    """Where trained models are kept: ``$CNNLESSON_CACHE_DIR``, else the user cache.
-
-    Examples
-    --------
-    >>> import os
-    >>> os.environ["CNNLESSON_CACHE_DIR"] = "/tmp/cnnlesson-doctest-cache"
-    >>> str(cache_dir())
-    '/tmp/cnnlesson-doctest-cache'
-    >>> del os.environ["CNNLESSON_CACHE_DIR"]
-    """
-    value = os.environ.get(CACHE_DIR_VARIABLE, "").strip()
-    if value:
-        return Path(value).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache"
-    return Path(base) / "cnnlesson"
-
-
-def library_versions() -> dict:
-    """The versions that can change a training run's numbers.
-
-    Examples
-    --------
-    >>> sorted(library_versions())
-    ['keras', 'numpy', 'python', 'tensorflow']
-    """
-    import keras
-    import numpy
-    import tensorflow
-
-    return {"tensorflow": tensorflow.__version__, "keras": keras.__version__,
-            "numpy": numpy.__version__, "python": platform.python_version()}
-
-
-def cache_key(model, recipe: dict, data_fingerprint: str, training_code_version: int) -> str:
-    """The name of the entry for training ``model`` with ``recipe`` on some data.
-
-    Everything that changes the outcome goes into the key: the architecture, the
-    optimizer's settings, the schedule and seed, the data, the library versions
-    and the version of the training code.
-
-    Examples
-    --------
-    >>> from cnnlesson import build_lesson_model
-    >>> recipe = {"epochs": 1, "batch_size": 32, "seed": 0}
-    >>> key = cache_key(build_lesson_model(), recipe, "data-0", 1)
-    >>> len(key), key == cache_key(build_lesson_model(), recipe, "data-1", 1)
-    (24, False)
-    """
-    description = {
-        "architecture": model.get_config(),
-        # The optimizer's name is numbered per session ("adam_1"), so it is left out.
-        "optimizer": {k: v for k, v in model.optimizer.get_config().items() if k != "name"},
-        "recipe": recipe,
-        "data": data_fingerprint,
-        "versions": library_versions(),
-        "training_code": training_code_version,
-    }
-    text = json.dumps(description, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 def _digest(path: Path) -> str:
@@ -158,22 +38,63 @@ def _digest(path: Path) -> str:
     return sha.hexdigest()
 
 
-def _model_bytes(model) -> int:
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file, in hex.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "empty"
+    >>> _ = path.write_bytes(b"")
+    >>> file_digest(path)[:16]
+    'e3b0c44298fc1c14'
+    """
+    return _digest(path)
+
+
+def _twin(model):
+    """An uncompiled copy of ``model``'s architecture: its weights without the optimizer's."""
+    return type(model).from_config(model.get_config())
+
+
+def save_model_weights(model, path: Path) -> None:
+    """Save the layers' weights of ``model`` (not the optimizer's state) as a Keras file.
+
+    The file is a third of one with Adam's two moments, and it is all a trained model
+    needs to predict, to be shown or to be published.
+    """
+    twin = _twin(model)
+    twin.set_weights(model.get_weights())
+    twin.save_weights(path)
+
+
+def load_model_weights(model, path: Path) -> None:
+    """Load a file of :func:`save_model_weights` into ``model`` (its optimizer starts afresh)."""
+    twin = _twin(model)
+    twin.load_weights(path)
+    model.set_weights(twin.get_weights())
+
+
+def _weight_bytes(model) -> int:
     import numpy as np
 
-    variables = [*model.weights, *model.optimizer.variables]
-    return sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize for v in variables)
+    return sum(int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize for v in model.weights)
 
 
-def _write_entry(entry: Path, model, result: dict) -> None:
+def place_entry(entry: Path, write_files, *, needed_bytes=0) -> None:
+    """Write an entry through a staging folder renamed into place: complete or absent.
+
+    ``write_files(staging)`` writes the entry's files (the weights and ``result.json``,
+    and ``origin.json`` for an imported model); the manifest of their SHA-256 digests
+    is added here.  Raises ``FileExistsError`` when something the package did not write
+    is in the entry's place; another process's complete entry stays as it is.
+    """
     entry.parent.mkdir(parents=True, exist_ok=True)
-    # With the optimizer's state always present, load_entry restores it completely.
-    model.optimizer.build(model.trainable_variables)
-    needed = 2 * _model_bytes(model) + (1 << 20)
     free = shutil.disk_usage(entry.parent).free
-    if free < needed:
+    if free < needed_bytes + (1 << 20):
         # Writing HDF5 onto a full disk can crash the process; refuse before starting.
-        raise OSError(errno.ENOSPC, f"{free:,} bytes free, the entry needs about {needed:,}")
+        raise OSError(errno.ENOSPC, f"{free:,} bytes free, the entry needs about "
+                      f"{needed_bytes + (1 << 20):,}")
     _refuse_foreign(entry)
     # A plain mkdir (not mkdtemp's 700), so the entry gets the umask's permissions and
     # the others who share the cache can read it.
@@ -181,10 +102,11 @@ def _write_entry(entry: Path, model, result: dict) -> None:
                               f"{secrets.token_hex(4)}")
     staging.mkdir()
     try:
-        model.save_weights(staging / WEIGHTS_FILE)
-        (staging / RESULT_FILE).write_text(json.dumps(result, indent=1, sort_keys=True))
-        files = {name: _digest(staging / name) for name in (WEIGHTS_FILE, RESULT_FILE)}
-        (staging / MANIFEST_FILE).write_text(json.dumps({"format": 2, "files": files}))
+        write_files(staging)
+        files = {path.name: _digest(path) for path in sorted(staging.iterdir())}
+        if not {WEIGHTS_FILE, RESULT_FILE} <= set(files) <= ENTRY_FILES:
+            raise ValueError(f"an entry holds {sorted(ENTRY_FILES)}, not {sorted(files)}")
+        (staging / MANIFEST_FILE).write_text(json.dumps({"format": 3, "files": files}))
         try:
             staging.rename(entry)  # onto nothing, or onto an empty folder
         except OSError:
@@ -195,6 +117,14 @@ def _write_entry(entry: Path, model, result: dict) -> None:
     finally:
         if staging.is_dir() and not staging.is_symlink():
             shutil.rmtree(staging, ignore_errors=True)  # its own staging folder, named above
+
+
+def _write_entry(entry: Path, model, result: dict) -> None:
+    def write(staging):
+        save_model_weights(model, staging / WEIGHTS_FILE)
+        (staging / RESULT_FILE).write_text(json.dumps(result, indent=1, sort_keys=True))
+
+    place_entry(entry, write, needed_bytes=2 * _weight_bytes(model))
 
 
 def _refuse_foreign(entry: Path) -> None:
@@ -208,7 +138,9 @@ def _refuse_foreign(entry: Path) -> None:
 def store_entry(entry: Path, model, result: dict) -> bool:
     """Keep ``model``'s weights and the JSON-ready ``result`` as the entry ``entry``.
 
-    The entry is written in a staging folder beside it and renamed in, so it is
+    The weights are the layers' (:func:`save_model_weights`): a model loaded from the cache
+    predicts as the trained one did, and its optimizer starts afresh.  The entry is
+    written in a staging folder beside it and renamed in, so it is
     either complete or absent; when another process stored it first, theirs stays.
     When the entry cannot be written (a full disk, a read-only folder, a path that is
     in the way), a :class:`CacheWarning` says so and nothing is raised: the caller still
@@ -269,9 +201,13 @@ def verify_entry(entry: Path, recipe: dict | None = None) -> dict:
     """
     if not entry.is_dir():
         raise ValueError(f"{entry} is not a folder")
-    files = json.loads((entry / MANIFEST_FILE).read_text())["files"]
-    for name in (WEIGHTS_FILE, RESULT_FILE):
-        if _digest(entry / name) != files[name]:
+    manifest = json.loads((entry / MANIFEST_FILE).read_text())
+    if manifest.get("format") != 3:
+        raise ValueError(f"its manifest is of format {manifest.get('format')!r}, written by "
+                         "an older cnnlesson; the model is trained again")
+    files = manifest["files"]
+    for name in sorted({WEIGHTS_FILE, RESULT_FILE} | set(files)):
+        if name not in ENTRY_FILES or _digest(entry / name) != files[name]:
             raise ValueError(f"{name} does not match its recorded checksum")
     result = json.loads((entry / RESULT_FILE).read_text())
     if recipe is not None:
@@ -298,10 +234,7 @@ def load_entry(entry: Path, model, recipe: dict | None = None) -> dict:
     See :func:`store_entry`.
     """
     result = verify_entry(entry, recipe)
-    # The file holds Adam's state too; building the optimizer first lets it be restored
-    # instead of skipped with a warning.
-    model.optimizer.build(model.trainable_variables)
-    model.load_weights(entry / WEIGHTS_FILE)
+    load_model_weights(model, entry / WEIGHTS_FILE)
     return result
 
 
@@ -312,7 +245,8 @@ def cached_results():
     -------
     list of dict
         Each with ``cache_key``, ``recipe``, ``test_accuracy``, ``test_loss``,
-        ``train_seconds``, ``images_per_second``, ``history`` and ``versions``.
+        ``train_seconds``, ``images_per_second``, ``history`` and ``versions``, and
+        ``imported_from`` for a model imported from a site.
         Only entries (folders named by a key) are read; staging folders, locks, any other
         file and entries that fail :func:`verify_entry` are left out.
 
@@ -334,6 +268,9 @@ def cached_results():
         try:
             stored = verify_entry(entry)
             modified = (entry / RESULT_FILE).stat().st_mtime
+            if (entry / ORIGIN_FILE).is_file():
+                origin = json.loads((entry / ORIGIN_FILE).read_text())
+                stored["imported_from"] = origin.get("source")
         except (OSError, ValueError, KeyError, TypeError):
             continue
         results.append((modified, {"cache_key": entry.name, **stored}))

@@ -6,7 +6,9 @@
 - :func:`build_design_step`: the rows of the design page's table, each changing one thing
   of the row before it (:data:`DESIGN_STEPS`).
 - :func:`build_design_model`: the final design, three VGG blocks with batch
-  normalisation, global average pooling and augmentation.
+  normalisation, global average pooling and augmentation; :func:`design_builder` makes
+  it for one training schedule.
+- :func:`builder_for_recipe`: the builder of whichever of these a training recipe names.
 
 Every network is compiled as the tutorial compiles its own: ``keras.optimizers.Adam``,
 sparse categorical cross-entropy and accuracy.
@@ -15,8 +17,11 @@ sparse categorical cross-entropy and accuracy.
 from cnnlesson.models._design import (
     DESIGN_STEPS,
     DESIGN_WIDTHS,
+    TRAIN_IMAGES,
     build_design_model,
     build_design_step,
+    builder_for_recipe,
+    design_builder,
 )
 from cnnlesson.models._layers import INPUT_SHAPE, NUM_CLASSES, TRANSLATION
 from cnnlesson.models._lesson import (
@@ -28,6 +33,7 @@ from cnnlesson.models._lesson import (
 
 __all__ = [
     "DESIGN_STEPS", "DESIGN_WIDTHS", "INPUT_SHAPE", "LESSON_CONV_KERNEL_SIZES", "NUM_CLASSES",
-    "OUTPUT_ACTIVATIONS", "TRANSLATION", "build_design_model", "build_design_step",
-    "build_lesson_model", "describe_variant",
+    "OUTPUT_ACTIVATIONS", "TRAIN_IMAGES", "TRANSLATION", "build_design_model",
+    "build_design_step", "build_lesson_model", "builder_for_recipe", "describe_variant",
+    "design_builder",
 ]

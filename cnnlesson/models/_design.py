@@ -24,6 +24,8 @@ models a session built before.
 
 from __future__ import annotations
 
+import functools
+
 from cnnlesson._checks import positive_int
 from cnnlesson.models._layers import (
     INPUT_SHAPE,
@@ -33,7 +35,10 @@ from cnnlesson.models._layers import (
     conv_block,
     keras_style_namer,
 )
-from cnnlesson.models._lesson import build_lesson_model
+from cnnlesson.models._lesson import LESSON_CONV_KERNEL_SIZES, build_lesson_model
+
+#: Images in CIFAR-10's training split.
+TRAIN_IMAGES = 50_000
 
 #: The steps of the design page's table, in order, with what each one changes.
 DESIGN_STEPS = {
@@ -198,3 +203,74 @@ def build_design_step(step, *, compile=True, seed=0):
     if compile:
         compile_as_tutorial(model)
     return model
+
+
+def design_builder(*, epochs, batch_size, subset=None):
+    """The final design's builder for one schedule: ``build(seed=...)`` for training.
+
+    The learning-rate schedule spans the whole run, so the builder is made for the
+    number of epochs and batches it will be trained with.
+
+    Parameters
+    ----------
+    epochs, batch_size : int
+        The schedule the model will be trained with.
+    subset : int, optional
+        Training images used (all 50,000 when None).
+
+    Returns
+    -------
+    callable
+        ``build(seed=0, compile=True)`` returning :func:`cnnlesson.build_design_model`'s
+        network.
+
+    Examples
+    --------
+    >>> build = design_builder(epochs=2, batch_size=128, subset=1_000)
+    >>> build.keywords
+    {'epochs': 2, 'steps_per_epoch': 8}
+    """
+    images = TRAIN_IMAGES if subset is None else positive_int(subset, "subset")
+    steps = -(-images // positive_int(batch_size, "batch_size"))
+    return functools.partial(build_design_model, epochs=positive_int(epochs, "epochs"),
+                             steps_per_epoch=steps)
+
+
+def builder_for_recipe(recipe: dict):
+    """The builder of the network a training recipe names, as the package trained it.
+
+    Parameters
+    ----------
+    recipe : dict
+        A recipe as :class:`cnnlesson.TrainingResult` records it: ``model`` (the network's
+        name), the schedule, and a variant's settings.
+
+    Returns
+    -------
+    callable
+        ``build(seed=0, compile=True)`` returning a compiled Keras model.
+
+    Raises
+    ------
+    ValueError
+        For a network the package does not build.
+
+    Examples
+    --------
+    >>> build = builder_for_recipe({"model": "design_step_c", "epochs": 2})
+    >>> build(compile=False).count_params()
+    66218
+    """
+    name = recipe.get("model")
+    if name == "lesson_cnn":
+        return functools.partial(
+            build_lesson_model,
+            conv_kernel_sizes=tuple(recipe.get("conv_kernel_sizes", LESSON_CONV_KERNEL_SIZES)),
+            output_activation=recipe.get("output_activation", "sigmoid"))
+    if name == "design_cnn":
+        return design_builder(epochs=recipe["epochs"], batch_size=recipe["batch_size"],
+                              subset=recipe.get("subset"))
+    step = name[len("design_step_"):] if isinstance(name, str) else None
+    if name and name.startswith("design_step_") and step in DESIGN_STEPS:
+        return functools.partial(build_design_step, step)
+    raise ValueError(f"the recipe names a network cnnlesson does not build: {name!r}")

@@ -20,7 +20,8 @@ LESSON_PAGES = ("index", "network", "feature_maps", "convolution_effects", "desi
 
 
 def install_cell(version: str, base_url: str | None) -> str:
-    """The first code cell of every notebook: install cnnlesson where it is missing."""
+    """The first code cell of every notebook: install cnnlesson where it is missing, and
+    use the site's trained models where they can be had."""
     wheel = f"cnnlesson-{version}-py3-none-any.whl"
     url = f"{base_url.rstrip('/')}/downloads/{wheel}" if base_url else None
     return f'''\
@@ -49,6 +50,13 @@ if importlib.util.find_spec("cnnlesson") is None:
             "pip install {wheel}")
     subprocess.check_call([sys.executable, "-m", "pip", "install", source])
     importlib.invalidate_caches()
+
+import cnnlesson
+
+# The site's trained models, fetched when a model is needed and checked against the
+# site's SHA-256 digests, so that this notebook loads them instead of training for an
+# hour; offline, or without them, the models are trained here.
+print("Trained models from:", cnnlesson.use_site_models() or "this computer")
 '''
 
 

@@ -26,6 +26,9 @@ from cnnlesson import analysis
 from cnnlesson.plotting import describe, plot_feature_maps, set_alt_text
 
 profile = cnnlesson.profiles.announce()
+# The trained models of the site this example comes from, fetched when needed and checked;
+# without them (offline, say) the models are trained here.
+cnnlesson.use_site_models()
 print(f"Build profile: {profile.name}; schedule: {profile.lesson}")
 result = cnnlesson.train_lesson_model(**profile.lesson, verbose=2)
 model = result.model

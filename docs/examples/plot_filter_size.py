@@ -33,6 +33,9 @@ from cnnlesson.plotting import plot_variant_comparison, set_alt_text
 from cnnlesson.uncertainty import compare_accuracies, n_test_images
 
 profile = cnnlesson.profiles.announce()
+# The trained models of the site this example comes from, fetched when needed and checked;
+# without them (offline, say) the models are trained here.
+cnnlesson.use_site_models()
 schedule = profile.comparison
 print(f"Build profile: {profile.name}")
 print(f"Comparison schedule: {schedule}")

@@ -22,6 +22,9 @@ import cnnlesson
 from cnnlesson.plotting import describe, plot_kernels, set_alt_text
 
 profile = cnnlesson.profiles.announce()
+# The trained models of the site this example comes from, fetched when needed and checked;
+# without them (offline, say) the models are trained here.
+cnnlesson.use_site_models()
 print(f"Build profile: {profile.name}; schedule: {profile.lesson}")
 result = cnnlesson.train_lesson_model(**profile.lesson, verbose=2)
 print(f"Test accuracy of this model: {result.test_accuracy:.1%}")

@@ -26,6 +26,9 @@ import cnnlesson
 from cnnlesson.plotting import set_alt_text
 
 profile = cnnlesson.profiles.announce()
+# The trained models of the site this example comes from, fetched when needed and checked;
+# without them (offline, say) the models are trained here.
+cnnlesson.use_site_models()
 schedule = profile.comparison
 print(f"Build profile: {profile.name}; comparison schedule: {schedule}")
 print(f"Keras {keras.__version__}, backend {keras.backend.backend()}")

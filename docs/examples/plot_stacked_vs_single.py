@@ -69,6 +69,9 @@ print(f"The stacked network has in addition: {dict(extra)}")
 # the same seed. The two-3×3 network is the lesson's, and is shared with the
 # other comparisons through the training cache.
 profile = cnnlesson.profiles.announce()
+# The trained models of the site this example comes from, fetched when needed and checked;
+# without them (offline, say) the models are trained here.
+cnnlesson.use_site_models()
 schedule = profile.comparison
 print(f"Build profile: {profile.name}; comparison schedule: {schedule}")
 results = {}

@@ -30,6 +30,9 @@ from cnnlesson.plotting import (
 )
 
 profile = cnnlesson.profiles.announce()
+# The trained models of the site this example comes from, fetched when needed and checked;
+# without them (offline, say) the models are trained here.
+cnnlesson.use_site_models()
 print(f"Build profile: {profile.name}")
 print(f"Schedule: {profile.lesson}")
 print(f"Is this the tutorial's recipe? {profile.is_lesson_recipe}")
