@@ -59,6 +59,9 @@ def docs(session):
     if "--no-exec" in options:
         env["CNNLESSON_NO_EXEC"] = "1"
         extra = ["-D", "plot_gallery=0"]
+    else:
+        # The explorer page's data, which conf.py publishes as it is (html_extra_path).
+        session.run("python", "-m", "cnnlesson.export", str(out / "explorer"), env=env)
     session.run(
         "sphinx-build", "-W", "--keep-going", "-b", "html", "-d", str(out / "doctrees"),
         *extra, str(DOCS), str(out / "html"), env=env,

@@ -77,7 +77,7 @@ extensions = [
     "figure_files",
     # Each example's page, script and notebook say how long it takes, per profile.
     "gallery_support",
-    # The explorer page's scripts, styles and exported model (docs/_ext/explorer_assets.py).
+    # The explorer page's scripts and styles, on that page only (docs/_ext/explorer_assets.py).
     "explorer_assets",
     # Names for the theme's sidebar toggles, which screen readers otherwise announce blank.
     "sidebar_labels",
@@ -123,10 +123,10 @@ if NO_EXEC:
 myst_enable_extensions = ["colon_fence", "dollarmath", "amsmath", "substitution", "attrs_inline"]
 myst_heading_anchors = 3
 
-# The explorer page exports the trained network here; explorer_assets copies it into the
-# built site.  Per profile, next to that profile's notebook cache.
-explorer_data_dir = "" if NO_EXEC else str(DOCS / "_build" / PROFILE.name / "explorer-data")
-os.environ["CNNLESSON_EXPLORER_DATA"] = explorer_data_dir
+# The explorer page's data, written before the build by python -m cnnlesson.export (nox -s
+# docs runs it) and published as it is, at explorer-data/ of the site.
+_explorer_data = DOCS / "_build" / PROFILE.name / "explorer"
+html_extra_path = [str(_explorer_data)] if _explorer_data.is_dir() else []
 
 # Gallery: sphinx-gallery runs docs/examples/plot_*.py and only those.  Results are per
 # profile, so switching profiles regenerates.
