@@ -19,10 +19,10 @@ from cnnlesson.data import (  # noqa: E402
     load_cifar10,
     scale_images,
 )
+from cnnlesson.designs import train_design_model  # noqa: E402
 from cnnlesson.extract import feature_extractor, feature_maps  # noqa: E402
 from cnnlesson.model import build_design_model, build_lesson_model, describe_variant  # noqa: E402
 from cnnlesson.profiles import Profile, current_profile  # noqa: E402
-from cnnlesson.designs import train_design_model  # noqa: E402
 from cnnlesson.train import TrainingResult, train_lesson_model, train_model  # noqa: E402
 
 __version__ = "0.1.0"
