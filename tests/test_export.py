@@ -271,8 +271,9 @@ def scored_model(size=32, outputs=10):
 
 
 def export(tmp_path, networks=None, labels=(0,), classes=CLASSES):
-    return export_explorer(networks or {"small": scored_model()}, np.zeros((1, 32, 32, 3), np.uint8),
-                           list(labels), ["X_test[0]"], tmp_path / "out", classes=classes)
+    return export_explorer(networks or {"small": scored_model()},
+                           np.zeros((1, 32, 32, 3), np.uint8), list(labels), ["X_test[0]"],
+                           tmp_path / "out", classes=classes)
 
 
 def test_export_refuses_a_network_built_for_other_images(tmp_path):

@@ -169,7 +169,8 @@ def write_reference(model, pixels, folder, *, images=(0, 1, 2), units=None):
     units = default_units(model) if units is None else units
     wanted = sorted(set(images) | {image for image, _, _ in units})
     scaled = cnnlesson.scale_images(pixels[wanted])
-    outputs = dict(zip(wanted, zip(*extractor.predict(scaled, verbose=0)), strict=True))
+    per_image = zip(*extractor.predict(scaled, verbose=0), strict=True)
+    outputs = dict(zip(wanted, per_image, strict=True))
     inputs_of = {image: dict(zip(names, (scaled[i], *outputs[image][:-1]), strict=True))
                  for i, image in enumerate(wanted)}
 

@@ -584,7 +584,8 @@ def test_the_page_shows_lesson_code_only(open_page):
     page = open_page(PAGE)
     code = page.eval_on_selector_all(".cell", "cells => cells.map(c => c.textContent)")
     assert code, "the page shows no code"
-    exercise = page.eval_on_selector_all(".solution .cell", "cells => cells.map(c => c.textContent)")
+    exercise = page.eval_on_selector_all(".solution .cell",
+                                         "cells => cells.map(c => c.textContent)")
     for text in code:
         if text in exercise:
             continue  # a solution may check its answer
