@@ -123,8 +123,8 @@ def test_equal_time_epochs():
 @pytest.mark.parametrize("profile", list(PROFILES.values()), ids=list(PROFILES))
 def test_every_profile_has_the_design_schedules(profile):
     design = profile.design
-    assert set(design) == {"steps", "calibration", "headline"}
-    assert set(design["steps"]) == {"epochs", "batch_size", "subset"}
+    assert set(design) == {"steps", "calibration", "headline", "final"}
+    assert set(design["steps"]) == set(design["final"]) == {"epochs", "batch_size", "subset"}
     assert set(design["calibration"]) == {"epochs", "subset"}
     assert design["headline"]["max_epochs"] >= 1
     if profile.name == "quick":
