@@ -327,7 +327,10 @@
         error.message + ". " + (location.protocol === "file:"
           ? "Browsers do not let a page opened from a file read other files: serve the " +
             "site, e.g. with python3 -m http.server in its folder, and open it from there."
-          : "");
+          : /HTTP 404/.test(error.message)
+            ? "This copy of the site was built without the explorer's data: nox -s docs " +
+              "writes it (python -m cnnlesson.export), unless run with --no-exec."
+            : "");
       readyReject(error);
     }
   }
