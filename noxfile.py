@@ -26,7 +26,8 @@ nox.options.reuse_existing_virtualenvs = True
 ROOT = Path(__file__).parent
 DOCS = ROOT / "docs"
 #: Under docs/_build/<profile>/: files the build makes before and around Sphinx, which the
-#: site publishes as they are (conf.py's html_extra_path): downloads/ holds the wheel.
+#: site publishes as they are (conf.py's html_extra_path): downloads/ holds the wheel,
+#: explorer-data/ the explorer page's networks.
 SITE_EXTRA = "site-extra"
 
 
@@ -104,7 +105,8 @@ def docs(session):
     # setuptools builds the wheel here, without a second download (--no-build-isolation).
     session.install("-e", ".[docs]", "setuptools>=77")
     build_wheel(session, out / SITE_EXTRA / "downloads", values["--baseurl"])
-    env = {"CNNLESSON_PROFILE": profile}
+    # Every model the build trains or loads is logged here, to be published at the end.
+    env = {"CNNLESSON_PROFILE": profile, "CNNLESSON_MODELS_USED": str(out / "models-used.txt")}
     if values["--baseurl"]:
         env["CNNLESSON_BASEURL"] = values["--baseurl"]
     if values["--models-from"] and "--no-exec" not in options:
@@ -115,6 +117,9 @@ def docs(session):
     if "--no-exec" in options:
         env["CNNLESSON_NO_EXEC"] = "1"
         extra = ["-D", "plot_gallery=0"]
+    else:
+        # The explorer page's data, which conf.py publishes as it is (html_extra_path).
+        session.run("python", "-m", "cnnlesson.export", str(out / SITE_EXTRA), env=env)
     session.run(
         "sphinx-build", "-W", "--keep-going", "-b", "html", "-d", str(out / "doctrees"),
         *extra, str(DOCS), str(out / "html"), env=env,

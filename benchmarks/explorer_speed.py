@@ -14,6 +14,8 @@ browser context each (nothing cached) and records, as medians:
   was drawn before the load event fired);
 - ``forward_ms``: one forward pass of the tutorial's network on the horse, timed
   ``--passes`` times inside the page after a warm-up;
+- ``explain_ms``: one unit of its dense layer explained (8,192 products of input and
+  weight, ranked), timed the same way;
 - ``switch_ms``: choosing the final design (``window.cnnlessonExplorer.use("design")``:
   its download and the horse drawn again), when the page offers it;
 - ``design_forward_ms``: one forward pass of the final design, timed like ``forward_ms``;
@@ -79,6 +81,16 @@ def one_load(browser, url, passes):
         return times;
     }}"""
     timing["forward"] = statistics.median(page.evaluate(passes_script))
+    timing["explain"] = statistics.median(page.evaluate(f"""() => {{
+        const s = window.cnnlessonExplorer.state;
+        const times = [];
+        for (let i = 0; i <= {passes}; i++) {{
+            const t = performance.now();
+            s.net.explain(s.result, "dense", [i]);
+            times.push(performance.now() - t);
+        }}
+        return times.slice(1);
+    }}"""))
     offered = page.evaluate(
         "window.cnnlessonExplorer.state.index.networks.map((n) => n.key).includes('design')")
     if offered:
@@ -133,7 +145,7 @@ def main():
             timing = one_load(browser, url, args.passes)
             runs.append(timing)
             print(f"run {run + 1}: first render {timing['render']:.0f} ms, "
-                  f"forward {timing['forward']:.1f} ms, "
+                  f"forward {timing['forward']:.1f} ms, explain {timing['explain']:.1f} ms, "
                   f"design forward {timing.get('design_forward', float('nan')):.1f} ms, "
                   f"{timing['bytes'] / 1e6:.2f} MB")
         browser.close()
@@ -146,6 +158,7 @@ def main():
         "first_render_ms": round(statistics.median(r["render"] for r in runs), 1),
         "after_load_ms": round(statistics.median(r["render"] - r["load"] for r in runs), 1),
         "forward_ms": round(statistics.median(r["forward"] for r in runs), 2),
+        "explain_ms": round(statistics.median(r["explain"] for r in runs), 2),
         "bytes": int(statistics.median(r["bytes"] for r in runs)),
     }
     if all("switch" in r for r in runs):

@@ -51,7 +51,7 @@ cnnlesson_profile_name = PROFILE.name
 # used the models it logged when it ran.
 from cnnlesson.published import USED_VARIABLE  # noqa: E402
 
-os.environ[USED_VARIABLE] = str(DOCS / "_build" / PROFILE.name / "models-used.txt")
+os.environ.setdefault(USED_VARIABLE, str(DOCS / "_build" / PROFILE.name / "models-used.txt"))
 
 # The site's public address, when it has one (nox -s docs -- --baseurl=URL sets it): the
 # Cite page cites it and the notebooks' first cell installs the wheel from it.  Without
@@ -81,7 +81,7 @@ extensions = [
     "course_pack",
     # Each figure of the lesson pages as SVG and PNG, with its licence line.
     "figure_files",
-    # The explorer page's scripts, styles and exported model (docs/_ext/explorer_assets.py).
+    # The explorer page's scripts and styles, on that page only (docs/_ext/explorer_assets.py).
     "explorer_assets",
     # Names for the theme's sidebar toggles, which screen readers otherwise announce blank.
     "sidebar_labels",
@@ -127,10 +127,6 @@ if NO_EXEC:
 myst_enable_extensions = ["colon_fence", "dollarmath", "amsmath", "substitution", "attrs_inline"]
 myst_heading_anchors = 3
 
-# The explorer page exports the trained network here; explorer_assets copies it into the
-# built site.  Per profile, next to that profile's notebook cache.
-explorer_data_dir = "" if NO_EXEC else str(DOCS / "_build" / PROFILE.name / "explorer-data")
-os.environ["CNNLESSON_EXPLORER_DATA"] = explorer_data_dir
 
 # Gallery: sphinx-gallery runs docs/examples/plot_*.py and only those.  Results are per
 # profile, so switching profiles regenerates.
@@ -227,7 +223,8 @@ html_theme = "sphinx_book_theme"
 html_title = "cnnlesson"
 html_static_path = ["_static"]
 # Files the build makes beside the pages, published as they are: downloads/ (the wheel
-# and the course pack); nox -s docs fills it before and while Sphinx runs.
+# and the course pack) and explorer-data/ (the explorer page's networks and images,
+# written by python -m cnnlesson.export); nox -s docs fills it before and while Sphinx runs.
 SITE_EXTRA = DOCS / "_build" / PROFILE.name / "site-extra"
 SITE_EXTRA.mkdir(parents=True, exist_ok=True)
 html_extra_path = [str(SITE_EXTRA)]

@@ -17,11 +17,11 @@ from cnnlesson.export._layers import layer_spec
 from cnnlesson.extract import feature_extractor
 
 
-def tiny_model(padding="same", strides=1):
+def tiny_model(padding="same", strides=1, size=12, outputs=3):
     """Every kind of layer the explorer runs, small; batch norm with non-trivial statistics."""
     layers = keras.layers
     model = keras.Sequential([
-        keras.Input((12, 12, 3)),
+        keras.Input((size, size, 3)),
         layers.RandomFlip("horizontal", seed=1, name="flip"),
         layers.RandomTranslation(0.1, 0.1, seed=2, name="shift"),
         layers.Conv2D(4, 3, padding=padding, strides=strides, use_bias=False, name="conv"),
@@ -31,7 +31,7 @@ def tiny_model(padding="same", strides=1):
         layers.Dropout(0.5, name="drop"),
         layers.MaxPooling2D(2, name="pool"),
         layers.GlobalAveragePooling2D(name="gap"),
-        layers.Dense(3, activation="softmax", name="out"),
+        layers.Dense(outputs, activation="softmax", name="out"),
     ])
     generator = np.random.default_rng(0)
     norm = model.get_layer("norm")
@@ -40,14 +40,14 @@ def tiny_model(padding="same", strides=1):
     return model
 
 
-def flat_model():
+def flat_model(size=8, outputs=4):
     layers = keras.layers
     return keras.Sequential([
-        keras.Input((8, 8, 3)),
+        keras.Input((size, size, 3)),
         layers.Conv2D(2, 3, activation="relu", name="conv"),  # padding "valid"
         layers.MaxPooling2D(2, name="pool"),
         layers.Flatten(name="flat"),
-        layers.Dense(4, activation="sigmoid", name="out"),
+        layers.Dense(outputs, activation="sigmoid", name="out"),
     ])
 
 
@@ -223,7 +223,7 @@ def read_weights(folder, manifest):
 
 
 def test_export_writes_each_network_in_its_folder_and_shares_the_images(tmp_path):
-    lesson, design = flat_model(), tiny_model()
+    lesson, design = flat_model(size=32, outputs=10), tiny_model(size=32, outputs=10)
     pixels = np.arange(2 * 32 * 32 * 3, dtype=np.uint32).astype(np.uint8).reshape(2, 32, 32, 3)
     sizes = export_explorer({"first": lesson, "second": design}, pixels, [1, 2], ["a", "b"],
                             tmp_path, classes=list("abcdefghij"))
@@ -255,3 +255,206 @@ def test_only_a_large_dense_kernel_is_rounded(tmp_path):
     with pytest.raises(ValueError, match="names a folder"):
         export_explorer({"../up": design}, np.zeros((1, 32, 32, 3), np.uint8), [0], ["x"],
                         tmp_path, classes=list("abcdefghij"))
+
+
+# ---- what the export is given -------------------------------------------------------------
+
+CLASSES = [f"class {i}" for i in range(10)]
+
+
+def scored_model(size=32, outputs=10):
+    layers = keras.layers
+    return keras.Sequential([keras.Input((size, size, 3)),
+                             layers.Conv2D(2, 3, padding="same", activation="relu", name="conv"),
+                             layers.MaxPooling2D(2, name="pool"), layers.Flatten(name="flat"),
+                             layers.Dense(outputs, activation="softmax", name="out")])
+
+
+def export(tmp_path, networks=None, labels=(0,), classes=CLASSES):
+    return export_explorer(networks or {"small": scored_model()},
+                           np.zeros((1, 32, 32, 3), np.uint8), list(labels), ["X_test[0]"],
+                           tmp_path / "out", classes=classes)
+
+
+def test_export_refuses_a_network_built_for_other_images(tmp_path):
+    with pytest.raises(ValueError, match=r"networks\['wide'\] takes inputs of shape "
+                                         r"\(64, 64, 3\), but the images \(pixels\) are "
+                                         r"\(32, 32, 3\)"):
+        export(tmp_path, {"wide": scored_model(size=64)})
+    assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+@pytest.mark.parametrize("label", [42, -1, 2.0, True])
+def test_export_refuses_a_label_that_is_no_class(tmp_path, label):
+    with pytest.raises(ValueError, match=r"labels\[0\] is .*an integer from 0 to 9"):
+        export(tmp_path, labels=[label])
+    assert not (tmp_path / "out").exists()
+
+
+def test_export_refuses_classes_that_do_not_name_every_output(tmp_path):
+    with pytest.raises(ValueError, match=r"gives outputs of shape \(10,\), but classes "
+                                         r"names 3: give one class name per output"):
+        export(tmp_path, classes=["cat", "dog", "horse"])
+    with pytest.raises(ValueError, match="names a class twice"):
+        export(tmp_path, classes=["cat"] * 10)
+    with pytest.raises(ValueError, match="list of class names"):
+        export(tmp_path, classes="cat dog")
+    assert not (tmp_path / "out").exists()
+
+
+def test_export_refuses_sources_that_do_not_match_the_images(tmp_path):
+    with pytest.raises(ValueError, match="one source"):
+        export_explorer({"small": scored_model()}, np.zeros((2, 32, 32, 3), np.uint8), [0, 1],
+                        ["X_test[0]"], tmp_path, classes=CLASSES)
+
+
+def test_the_manifest_gives_each_layers_parameters(tmp_path):
+    model = scored_model()
+    export(tmp_path, {"small": model})
+    manifest = json.loads((tmp_path / "out" / "small" / "model.json").read_text())
+    assert [layer["parameters"] for layer in manifest["layers"]] == [
+        layer.count_params() for layer in model.layers]
+    assert json.loads((tmp_path / "out" / "explorer.json").read_text())["written_by"] == \
+        "cnnlesson.export"
+
+
+# ---- Keras's answers for the page's tests -------------------------------------------------
+
+def every_kind_model():
+    """32×32 images through every kind of layer whose units the page explains."""
+    layers = keras.layers
+    model = keras.Sequential([
+        keras.Input((32, 32, 3)),
+        layers.Conv2D(4, 3, padding="same", use_bias=False, name="conv"),
+        layers.BatchNormalization(name="norm"),
+        layers.ReLU(name="relu"),
+        layers.MaxPooling2D(2, name="pool"),
+        layers.Conv2D(3, 3, activation="relu", name="conv_b"),  # padding "valid"
+        layers.Dropout(0.5, name="drop"),
+        layers.Flatten(name="flat"),
+        layers.Dense(6, activation="relu", name="hidden"),
+        layers.Dense(10, activation="sigmoid", name="out"),
+    ])
+    generator = np.random.default_rng(3)
+    model.get_layer("norm").set_weights([generator.uniform(0.5, 2, 4), generator.normal(0, 1, 4),
+                                         generator.normal(0, 0.1, 4), generator.uniform(0.5, 2, 4)])
+    return model
+
+
+def test_reference_parts_add_up_to_what_keras_computes(tmp_path):
+    from cnnlesson.export import default_units, write_reference
+
+    model = every_kind_model()
+    pixels = np.random.default_rng(4).integers(0, 256, (2, 32, 32, 3)).astype(np.uint8)
+    reference = write_reference(model, pixels, tmp_path, images=(1,))
+    blob = (tmp_path / "reference.bin").read_bytes()
+    assert [entry["layer"] for entry in reference["units"]] == [
+        name for _, name, _ in default_units(model)]
+    assert {entry["type"] for entry in reference["units"]} >= {
+        "Conv2D", "BatchNormalization", "ReLU", "MaxPooling2D", "Dropout", "Flatten", "Dense"}
+    for entry in reference["units"]:
+        kind, value = entry["type"], entry["value"]
+        if kind in ("Conv2D", "Dense"):
+            if kind == "Dense":
+                start, count = entry["products"]["offset"], entry["products"]["count"]
+                terms = np.frombuffer(blob, "<f4", count, start)
+                assert abs(entry["logits"][entry["unit"][0]] - entry["pre_activation"]) < 1e-9
+            else:
+                terms = np.asarray(entry["terms"])
+            assert abs(terms.sum() + entry["bias"] - entry["pre_activation"]) < 1e-4
+            assert abs(activate(np.asarray([entry["pre_activation"]]), entry["activation"])[0]
+                       - value) < 1e-4
+        elif kind == "MaxPooling2D":
+            assert len(entry["window"]) == 4
+            assert abs(max(cell["value"] for cell in entry["window"]) - value) < 1e-7
+        elif kind == "Flatten":
+            assert entry["source"] == [int(i) for i in
+                                       np.unravel_index(entry["unit"][0], (14, 14, 3))]
+        elif kind == "ReLU":
+            assert value == max(entry["input"], 0.0)
+        elif kind == "Dropout":
+            assert value == entry["input"]
+    maps = reference["images"][0]["maps"]
+    assert list(maps) == [layer.name for layer in model.layers]
+    assert maps["hidden"]["shape"] == [6] and maps["conv_b"]["shape"] == [14, 14, 3]
+
+
+# ---- the site's data, written and rewritten ----------------------------------------------
+
+class Trained:
+    def __init__(self, model):
+        self.model = model
+
+
+@pytest.fixture
+def quick_site(monkeypatch):
+    """write_site_data with untrained networks and made-up images: nothing trains."""
+    import cnnlesson
+    from cnnlesson import build_design_model, build_lesson_model
+
+    def images(count, seed):
+        generator = np.random.default_rng(seed)
+        return (generator.integers(0, 256, (count, 32, 32, 3)).astype(np.uint8),
+                (np.arange(count) % 10).reshape(-1, 1).astype(np.uint8))
+
+    monkeypatch.setattr(cnnlesson, "train_lesson_model",
+                        lambda **kw: Trained(build_lesson_model(compile=False)))
+    monkeypatch.setattr(cnnlesson, "train_design_model",
+                        lambda **kw: Trained(build_design_model(compile=False)))
+    monkeypatch.setattr(cnnlesson, "load_cifar10", lambda subset: (images(60, 0), images(60, 1)))
+    return cnnlesson.current_profile()
+
+
+def test_site_data_is_written_and_a_rerun_replaces_only_it(tmp_path, quick_site, capsys):
+    from cnnlesson.export import write_site_data
+
+    folder = tmp_path / "explorer"
+    sizes = write_site_data(folder, quick_site)
+    data = folder / "explorer-data"
+    assert set(sizes) == {"explorer.json", "images.bin", "lesson/model.json",
+                          "lesson/weights.bin", "design/model.json", "design/weights.bin"}
+    for key in ("lesson", "design"):
+        assert (data / key / "reference.json").is_file()
+    printed = capsys.readouterr().out
+    assert "train_lesson_model(" in printed and "explorer data written" in printed
+    # A rerun replaces the data it wrote, and leaves what it did not write alone.
+    (data / "lesson" / "stale.bin").write_bytes(b"from an earlier export")
+    (folder / "notes.txt").write_text("someone's notes")
+    (tmp_path / "beside.txt").write_text("beside")
+    write_site_data(folder, quick_site)
+    assert not (data / "lesson" / "stale.bin").exists()
+    assert (folder / "notes.txt").read_text() == "someone's notes"
+    assert (tmp_path / "beside.txt").read_text() == "beside"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["beside.txt", "explorer"]
+
+
+def test_site_data_refuses_a_folder_it_did_not_write(tmp_path, quick_site):
+    from cnnlesson.export import write_site_data
+    from cnnlesson.export.__main__ import main
+
+    data = tmp_path / "explorer" / "explorer-data"
+    data.mkdir(parents=True)
+    (data / "explorer.json").write_text('{"format": 4}')
+    with pytest.raises(FileExistsError, match="did not write"):
+        write_site_data(tmp_path / "explorer", quick_site)
+    assert main([str(tmp_path / "explorer")]) == 1
+    assert (data / "explorer.json").read_text() == '{"format": 4}'
+    assert sorted(p.name for p in data.iterdir()) == ["explorer.json"]
+
+
+def test_a_failed_export_leaves_the_earlier_data(tmp_path, quick_site, monkeypatch):
+    import cnnlesson
+    from cnnlesson.export import write_site_data
+
+    folder = tmp_path / "explorer"
+    write_site_data(folder, quick_site)
+    before = (folder / "explorer-data" / "explorer.json").read_text()
+
+    def broken(**kw):
+        raise RuntimeError("the cache is unreadable")
+
+    monkeypatch.setattr(cnnlesson, "train_design_model", broken)
+    with pytest.raises(RuntimeError, match="unreadable"):
+        write_site_data(folder, quick_site)
+    assert (folder / "explorer-data" / "explorer.json").read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["explorer"]  # no staging left

@@ -1,5 +1,11 @@
 """The trained networks for the browser: weights, images and geometry the explorer loads.
 
+How the site gets them: :func:`write_site_data` (on the command line,
+``python -m cnnlesson.export FOLDER``) loads the build profile's two networks from the
+training cache and writes ``FOLDER/explorer-data``; ``nox -s docs`` runs it before Sphinx
+with ``FOLDER`` = ``docs/_build/<profile>/explorer``, and ``docs/conf.py`` lists that
+folder in ``html_extra_path``, so the site serves it unchanged at ``explorer-data/``.
+
 :func:`export_explorer` writes a folder the site serves: ``explorer.json`` (the format,
 the networks it holds, the colour map, the images' labels and sources) and ``images.bin``,
 shared by all networks; and for each network a folder of its own with ``model.json`` (its
@@ -25,19 +31,21 @@ from __future__ import annotations
 
 import gzip
 import json
-import re
 from pathlib import Path
 
 import numpy as np
 
+from cnnlesson.export._arguments import checked_arguments as _checked
 from cnnlesson.export._layers import SUPPORTED, layer_geometry, layer_spec
-from cnnlesson.export._reference import write_reference
+from cnnlesson.export._reference import default_units, write_reference
 from cnnlesson.models import INPUT_SHAPE
 
-__all__ = ["FORMAT_VERSION", "SUPPORTED", "choose_images", "export_explorer", "layer_geometry",
-           "rounded_model", "write_reference"]
+__all__ = ["FORMAT_VERSION", "SUPPORTED", "choose_images", "default_units", "export_explorer",
+           "layer_geometry", "rounded_model", "write_reference", "write_site_data"]
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
+#: ``explorer.json`` says who wrote it: :func:`write_site_data` replaces only such a folder.
+WRITTEN_BY = "cnnlesson.export"
 # Dense kernels at least this large ship as float16; everything else stays float32.
 FLOAT16_FROM = 100_000
 INDEX_FILE = "explorer.json"
@@ -80,6 +88,7 @@ def _write_network(model, folder):
     layers, chunks, offset = [], [], 0
     for layer in model.layers:
         spec, arrays = layer_spec(layer)
+        spec["parameters"] = int(layer.count_params())
         spec["weights"] = []
         for array in arrays:
             array = _shipped(layer, array)
@@ -133,8 +142,10 @@ def export_explorer(networks, pixels, labels, sources, folder, *, classes):
     Raises
     ------
     ValueError
-        For images of the wrong shape or type, labels or sources that do not match them,
-        a bad key, or a network with a layer the page cannot run (the message names it).
+        Before anything is written, naming the argument: images of the wrong shape or
+        type; a network built for other images, or whose outputs are not one per name of
+        ``classes``; a label that is not a class index; sources that do not match the
+        images; a bad key; or a network with a layer the page cannot run.
 
     Examples
     --------
@@ -153,23 +164,9 @@ def export_explorer(networks, pixels, labels, sources, folder, *, classes):
     >>> json.loads((folder / "explorer.json").read_text())["networks"]
     [{'key': 'lesson', 'parameters': 4210090}, {'key': 'design', 'parameters': 289642}]
     """
-    import keras
     import matplotlib
 
-    if isinstance(networks, keras.Model) or not hasattr(networks, "items") or not networks:
-        raise ValueError("networks must be a dict of named Keras models, e.g. "
-                         "{'lesson': model}; its keys name the page's choices")
-    for key in networks:
-        if not isinstance(key, str) or not re.fullmatch(r"[a-z][a-z0-9_-]*", key):
-            raise ValueError(f"network key {key!r} must be lower-case letters, digits, "
-                             "'-' or '_', starting with a letter: it names a folder")
-    pixels = np.asarray(pixels)
-    if pixels.dtype != np.uint8 or pixels.shape[1:] != INPUT_SHAPE:
-        raise ValueError(f"pixels must be uint8 of shape (N, 32, 32, 3), got {pixels.dtype} "
-                         f"{pixels.shape}; pass the images before scale_images")
-    if not len(pixels) == len(labels) == len(sources):
-        raise ValueError(f"{len(pixels)} images, {len(labels)} labels and {len(sources)} "
-                         "sources: give one label and one source per image")
+    pixels, labels, classes = _checked(networks, pixels, labels, sources, classes)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for key, model in networks.items():
@@ -178,6 +175,7 @@ def export_explorer(networks, pixels, labels, sources, folder, *, classes):
     colours = matplotlib.colormaps["viridis"].resampled(256)(np.arange(256))[:, :3]
     index = {
         "format": FORMAT_VERSION,
+        "written_by": WRITTEN_BY,
         "input_shape": list(INPUT_SHAPE),
         "networks": [{"key": key, "parameters": int(model.count_params())}
                      for key, model in networks.items()],
@@ -226,3 +224,6 @@ def choose_images(x_train, y_train, x_test, y_test, *, per_class=5, train_index=
     labels += [int(y_test[i]) for i in indices]
     sources = [f"X_train[{train_index}]"] + [f"X_test[{i}]" for i in indices]
     return pixels, labels, sources
+
+
+from cnnlesson.export._site import write_site_data  # noqa: E402  (it uses the names above)

@@ -16,8 +16,6 @@ from cnnlesson.analysis import receptive_field
 #: The layers the explorer runs, in no particular order.
 SUPPORTED = ("RandomFlip", "RandomTranslation", "Conv2D", "BatchNormalization", "ReLU",
              "Dropout", "MaxPooling2D", "GlobalAveragePooling2D", "Flatten", "Dense")
-#: Layers that act only in training: when predicting they pass their input on unchanged.
-TRAINING_ONLY = ("RandomFlip", "RandomTranslation", "Dropout")
 #: Activations of Conv2D and Dense layers the explorer computes.
 ACTIVATIONS = ("linear", "relu", "sigmoid", "softmax")
 

@@ -1,17 +1,20 @@
 """The explorer page (docs/explore.md) in headless Chromium, against the build's own Keras.
 
-The build writes, next to the data the page loads for each of its two networks (the
-tutorial's, ``lesson/``, and the final design, ``design/``), Keras's answers for three of the
-shipped images (every spatial layer's maps and the ten outputs) and the first convolution
-split into its parts by ``cnnlesson.analysis.decompose_feature_map`` at a few units
-(``reference.json`` and ``reference.bin``, from ``cnnlesson.export.write_reference``).
+``python -m cnnlesson.export`` writes, beside the data the page loads for each of its two
+networks (the tutorial's, ``lesson/``, and the final design, ``design/``), Keras's answers
+for three of the shipped images (every layer's output) and the parts of two units of every
+layer (``reference.json`` and ``reference.bin``, from ``cnnlesson.export.write_reference``).
 """
 
 from __future__ import annotations
 
+import functools
+import http.server
 import json
 import re
+import shutil
 import struct
+import threading
 import zlib
 
 import numpy as np
@@ -30,7 +33,7 @@ DESIGN_FIELDS = {"conv2d_1": (5, 3), "conv2d_2": (10, 6), "conv2d_5": (30, 18)}
 
 @pytest.fixture(scope="module")
 def data(site_dir):
-    folder = site_dir / "_static" / "explorer-data"
+    folder = site_dir / "explorer-data"
     index = json.loads((folder / "explorer.json").read_text())
     images = np.frombuffer((folder / "images.bin").read_bytes(), np.uint8).reshape(-1, 32, 32, 3)
     networks = {}
@@ -70,9 +73,10 @@ def downloaded(page):
         "() => performance.getEntriesByType('resource').map((r) => r.name)")
 
 
-def reference_map(blob, entry):
-    count = int(np.prod(entry["shape"]))
-    return np.frombuffer(blob, "<f4", count, entry["offset"]).reshape(entry["shape"])
+def stored(blob, entry, count=None):
+    count = int(np.prod(entry["shape"])) if count is None else count
+    array = np.frombuffer(blob, "<f4", count, entry["offset"])
+    return array.reshape(entry["shape"]) if "shape" in entry else array
 
 
 def outline(page):
@@ -81,6 +85,17 @@ def outline(page):
 
 def unit_text(page):
     return page.text_content("#cnx-unit-text")
+
+
+def open_layer(page, name):
+    page.click(f"#cnx-tab-{name}")
+    page.wait_for_function(f"document.querySelector('#cnx-tab-{name}')"
+                           ".getAttribute('aria-selected') === 'true'")
+
+
+def choose_image(page, index):
+    page.click(f"label[for=cnx-img-{index}]")
+    assert page.is_checked(f"#cnx-img-{index}")
 
 
 def png(width, height, rgb_at):
@@ -97,30 +112,118 @@ def png(width, height, rgb_at):
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
+# ---- the numbers: forward and explain against Keras ---------------------------------------
+
 @pytest.mark.parametrize("network", NETWORKS)
-def test_forward_equals_keras(explorer, data, network):
+def test_forward_gives_every_layer_as_keras_does(explorer, data, network):
     _, images, networks = data
     manifest, reference, blob = (networks[network][k] for k in ("manifest", "reference", "blob"))
     assert len(reference["images"]) >= 3
-    spatial = [name for name, g in manifest["geometry"].items() if len(g["shape"]) == 3]
-    assert {"conv2d", "conv2d_1", "max_pooling2d"} <= set(spatial)
-    if network == "design":
-        assert {"batch_normalization", "re_lu", "conv2d_5", "max_pooling2d_2"} <= set(spatial)
+    names = [layer["name"] for layer in manifest["layers"]]
+    assert names[-1] in ("dense_1", "dense")  # every layer, to the output
     for entry in reference["images"]:
         pixels = images[entry["image"]].ravel().tolist()
         result = explorer.evaluate("([p, n]) => window.cnnlessonExplorer.forward(p, {network: n})",
                                    [pixels, network])
-        assert sorted(result["maps"]) == sorted(entry["maps"]) == sorted(spatial)
-        for name, stored in entry["maps"].items():
-            keras_maps = reference_map(blob, stored)
+        assert list(result["maps"]) == list(entry["maps"]) == names
+        for name, place in entry["maps"].items():
+            keras_output = stored(blob, place)
             ours = result["maps"][name]
-            assert ours["shape"] == list(keras_maps.shape)
-            gap = np.abs(np.asarray(ours["data"]).reshape(ours["shape"]) - keras_maps).max()
+            assert ours["shape"] == list(keras_output.shape)  # vectors too: [n]
+            gap = np.abs(np.asarray(ours["data"]).reshape(ours["shape"]) - keras_output).max()
             assert gap <= TOLERANCE, f"image {entry['image']}, {name}: off by {gap}"
         probabilities = np.asarray(result["probabilities"])
         assert probabilities.shape == (10,)
         gap = np.abs(probabilities - entry["probabilities"]).max()
         assert gap <= TOLERANCE, f"image {entry['image']}: outputs off by {gap}"
+
+
+def check_explained(ours, theirs, blob):
+    """One unit's explanation from the page against Keras's numbers for it."""
+    kind = theirs["type"]
+    where = f"{theirs['layer']} {theirs['unit']}"
+    assert ours["type"] == kind and abs(ours["value"] - theirs["value"]) <= TOLERANCE, where
+    if kind in ("Conv2D", "Dense"):
+        assert ours["activation"] == theirs["activation"]
+        assert abs(ours["bias"] - theirs["bias"]) <= TOLERANCE, where
+        terms = [t["value"] for t in ours["terms"]]
+        pre = sum(terms) + ours["bias"]
+        assert abs(pre - theirs["pre_activation"]) <= TOLERANCE, where
+        assert abs(ours["preActivation"] - pre) <= 1e-9
+        named = [t for t in ours["terms"] if not t.get("rest")]
+        assert [abs(t["value"]) for t in named] == sorted(
+            (abs(t["value"]) for t in named), reverse=True), where
+        if ours["activation"] in ("relu", "linear"):
+            expected = max(pre, 0) if ours["activation"] == "relu" else pre
+            assert abs(ours["value"] - expected) <= TOLERANCE, where
+    if kind == "Conv2D":
+        assert len(ours["terms"]) == len(theirs["terms"])
+        for term in ours["terms"]:
+            assert abs(term["value"] - theirs["terms"][term["channel"]]) <= TOLERANCE, where
+            assert len(term["patch"]) == len(term["kernel"]) == 9
+    elif kind == "Dense":
+        products = stored(blob, theirs["products"], theirs["products"]["count"])
+        named = [t for t in ours["terms"] if not t.get("rest")]
+        for term in named:
+            assert abs(term["value"] - products[term["index"]]) <= TOLERANCE, where
+            assert abs(term["input"] * term["weight"] - term["value"]) <= 1e-9
+        # The named terms are the largest: no other product is larger.
+        others = np.delete(np.abs(products), [t["index"] for t in named])
+        assert min(abs(t["value"]) for t in named) >= others.max() - TOLERANCE, where
+        rest = [t for t in ours["terms"] if t.get("rest")]
+        assert len(rest) == 1 and rest[0]["count"] == len(products) - len(named)
+        if theirs["activation"] in ("sigmoid", "softmax"):
+            assert np.abs(np.asarray(ours["logits"]) - theirs["logits"]).max() <= TOLERANCE
+            logit = ours["preActivation"]
+            if theirs["activation"] == "sigmoid":
+                assert abs(ours["value"] - 1 / (1 + np.exp(-logit))) <= TOLERANCE
+            else:
+                logits = np.asarray(ours["logits"])
+                assert abs(ours["value"] - np.exp(logit) / np.exp(logits).sum()) <= TOLERANCE
+    elif kind == "MaxPooling2D":
+        assert [(c["row"], c["col"]) for c in ours["window"]] == [
+            (c["row"], c["col"]) for c in theirs["window"]], where
+        for a, b in zip(ours["window"], theirs["window"], strict=True):
+            assert abs(a["value"] - b["value"]) <= TOLERANCE, where
+        assert ours["winner"]["value"] == max(c["value"] for c in ours["window"])
+        assert ours["winner"]["value"] == ours["value"]
+    elif kind == "BatchNormalization":
+        assert abs(ours["input"] - theirs["input"]) <= TOLERANCE, where
+        assert abs(ours["scale"] * ours["input"] + ours["shift"] - ours["value"]) <= 1e-5
+    elif kind == "GlobalAveragePooling2D":
+        assert abs(ours["mean"] - theirs["mean_of"]) <= TOLERANCE, where
+    elif kind == "Flatten":
+        assert ours["source"] == theirs["source"], where
+    else:  # ReLU and the layers that act only in training
+        assert abs(ours["input"] - theirs["input"]) <= TOLERANCE, where
+
+
+@pytest.mark.parametrize("network", NETWORKS)
+def test_explain_gives_the_parts_keras_gives_for_every_layer(explorer, data, network):
+    _, images, networks = data
+    manifest, reference, blob = (networks[network][k] for k in ("manifest", "reference", "blob"))
+    layers = {layer["name"] for layer in manifest["layers"]}
+    assert {unit["layer"] for unit in reference["units"]} == layers  # every layer
+    kinds = {unit["type"] for unit in reference["units"]}
+    assert {"Conv2D", "MaxPooling2D", "Dense"} <= kinds
+    if network == "design":
+        assert {"BatchNormalization", "ReLU", "GlobalAveragePooling2D"} <= kinds
+    for unit in reference["units"]:
+        pixels = images[unit["image"]].ravel().tolist()
+        ours = explorer.evaluate(
+            "([p, o]) => window.cnnlessonExplorer.explain(p, o)",
+            [pixels, {"network": network, "layer": unit["layer"], "unit": unit["unit"]}])
+        check_explained(ours, unit, blob)
+
+
+def test_explain_refuses_a_unit_that_is_not_there(explorer):
+    call = "o => window.cnnlessonExplorer.explain(new Array(3072).fill(0), o)"
+    with pytest.raises(Exception, match=r"a unit of conv2d is \[row, column, channel\]"):
+        explorer.evaluate(call, {"layer": "conv2d", "unit": [0, 0, 32]})
+    with pytest.raises(Exception, match=r"a unit of dense is \[index\]"):
+        explorer.evaluate(call, {"layer": "dense", "unit": [0, 0, 0]})
+    with pytest.raises(Exception, match='no layer "conv9".*conv2d, dropout'):
+        explorer.evaluate(call, {"layer": "conv9", "unit": [0]})
 
 
 def test_forward_without_a_network_runs_the_one_shown(explorer, data):
@@ -155,25 +258,26 @@ def test_the_design_downloads_only_when_chosen(explorer):
     assert any(name.endswith("/design/weights.bin") for name in downloaded(explorer))
 
 
+# ---- what the page shows -------------------------------------------------------------------
+
 def test_prediction_shows_scores_top_class_and_truth(explorer, data):
     manifest = data[2]["lesson"]["manifest"]
-    reference = data[2]["lesson"]["reference"]
-    horse = next(e for e in reference["images"] if e["image"] == 0)
+    horse = data[2]["lesson"]["reference"]["images"][0]
     top = manifest["classes"][int(np.argmax(horse["probabilities"]))]
-    bars = explorer.locator("#cnx-bars li")
-    assert bars.count() == 10
+    assert explorer.locator("#cnx-bars li").count() == 10
     assert explorer.get_attribute("#cnx-bars li.cnx-top", "data-class") == top
     assert explorer.get_attribute("#cnx-bars li.cnx-truth", "data-class") == "horse"
     sentence = explorer.text_content("#cnx-prediction-text")
     assert f"The top class of the tutorial's network for X_train[7] is {top}" in sentence
     assert "The true label is horse" in sentence
     assert ("right" in sentence) == (top == "horse")
+    total = sum(horse["probabilities"])
+    assert f"add up to {total:.2f}" in explorer.text_content("#cnx-score-sum")
 
 
 def test_prediction_follows_the_design(design, data):
     manifest = data[2]["design"]["manifest"]
     horse = data[2]["design"]["reference"]["images"][0]
-    assert horse["image"] == 0
     top = manifest["classes"][int(np.argmax(horse["probabilities"]))]
     assert design.get_attribute("#cnx-bars li.cnx-top", "data-class") == top
     shown = [float(v) for v in design.eval_on_selector_all(
@@ -186,25 +290,53 @@ def test_prediction_follows_the_design(design, data):
 
 
 @pytest.mark.parametrize("network", NETWORKS)
-def test_every_spatial_layer_and_all_its_maps(explorer, data, network):
+def test_the_overview_shows_every_layer_in_order_and_opens_each(explorer, data, network):
     manifest = data[2][network]["manifest"]
     explorer.evaluate(f"window.cnnlessonExplorer.use('{network}')")
-    options = explorer.eval_on_selector_all("#cnx-layer option", "os => os.map(o => o.value)")
-    assert options == list(manifest["geometry"])
-    for name in options:
-        explorer.select_option("#cnx-layer", name)
-        assert explorer.locator("#cnx-grid [role=option]").count() == \
-            manifest["geometry"][name]["shape"][2]
+    tabs = explorer.eval_on_selector_all("#cnx-layers [role=tab]",
+                                         "ts => ts.map(t => t.dataset.layer)")
+    assert tabs == [layer["name"] for layer in manifest["layers"]]
+    for layer in manifest["layers"]:
+        name, shape = layer["name"], layer["output_shape"]
+        open_layer(explorer, name)
+        label = explorer.get_attribute(f"#cnx-tab-{name}", "aria-label")
+        about = explorer.text_content("#cnx-layer-about")
+        if layer["parameters"]:
+            assert f"{layer['parameters']:,} parameters" in label
+            assert f"{layer['parameters']:,} parameters" in about
+        else:
+            assert "no parameters" in label and "No parameters" in about
+        if len(shape) == 3:
+            assert explorer.is_visible("#cnx-map") and not explorer.is_visible("#cnx-vector")
+            assert explorer.locator("#cnx-grid [role=option]").count() == shape[2]
+        elif shape[0] <= 16:
+            assert explorer.locator("#cnx-cells [role=option]").count() == shape[0]
+        else:
+            assert explorer.is_visible("#cnx-vector-canvas")
+            assert explorer.eval_on_selector(
+                "#cnx-vector-canvas", "c => c.width * c.height") >= shape[0]
+        assert explorer.get_attribute("#cnx-compute", "data-layer") == name
+
+
+def test_the_dense_layer_holds_almost_all_parameters(explorer, data):
+    manifest = data[2]["lesson"]["manifest"]
+    dense = next(layer for layer in manifest["layers"] if layer["name"] == "dense")
+    share = dense["parameters"] / manifest["parameters"]
+    assert f"{100 * share:.1f}%" == "99.6%"
+    open_layer(explorer, "dense")
+    assert "99.6% of the network's 4,210,090" in explorer.text_content("#cnx-layer-about")
+    width = explorer.eval_on_selector("#cnx-tab-dense .cnx-tile-share > span",
+                                      "s => parseFloat(s.style.width)")
+    assert width > 99
 
 
 def check_outline(page, layer, inner, corner, *, moves):
     """The selected unit's outline covers ``inner`` pixels a side, on screen too; after
     ``moves`` steps up and left, the corner unit's covers rows and columns 0 to corner-1."""
-    page.select_option("#cnx-layer", layer)
+    open_layer(page, layer)
     page.focus("#cnx-map")
     field = outline(page)
     assert (field["height"], field["width"], field["layer"]) == (str(inner), str(inner), layer)
-    # The outline on screen covers that many input pixels.
     box = page.locator("#cnx-outline").bounding_box()
     pixel = page.locator("#cnx-input").bounding_box()["width"] / 32
     assert abs(box["width"] - inner * pixel) < 1.5 and abs(box["height"] - inner * pixel) < 1.5
@@ -224,14 +356,13 @@ def test_receptive_field_outline(explorer, layer):
 @pytest.mark.parametrize("layer", sorted(DESIGN_FIELDS))
 def test_receptive_field_outline_in_the_design(design, data, layer):
     full = data[2]["design"]["manifest"]["geometry"][layer]["size"]
-    design.select_option("#cnx-layer", layer)
-    design.focus("#cnx-map")
+    open_layer(design, layer)
     assert f"a full field is {full}×{full}" in unit_text(design)
     check_outline(design, layer, *DESIGN_FIELDS[layer], moves=20)
 
 
 def test_hovering_a_unit_outlines_its_field(explorer):
-    explorer.select_option("#cnx-layer", "conv2d_1")
+    open_layer(explorer, "conv2d_1")
     explorer.locator("#cnx-map").scroll_into_view_if_needed()
     box = explorer.locator("#cnx-map").bounding_box()
     unit = box["width"] / 32
@@ -242,61 +373,150 @@ def test_hovering_a_unit_outlines_its_field(explorer):
     assert unit_text(explorer).startswith("Selected")
 
 
+def click_unit(page, row, column, size):
+    page.locator("#cnx-map").scroll_into_view_if_needed()
+    box = page.locator("#cnx-map").bounding_box()
+    cell = box["width"] / size
+    page.mouse.click(box["x"] + (column + 0.5) * cell, box["y"] + (row + 0.5) * cell)
+
+
+def shown(page, selector):
+    return float(page.get_attribute(selector, "data-value"))
+
+
 @pytest.mark.parametrize("network", NETWORKS)
-def test_computation_panel_equals_decomposition(explorer, data, network):
+def test_convolution_panel_shows_the_parts_keras_gives(explorer, data, network):
     reference = data[2][network]["reference"]
     explorer.evaluate(f"window.cnnlessonExplorer.use('{network}')")
-    assert reference["units"]
-    for unit in reference["units"]:
-        explorer.select_option("#cnx-image", str(unit["image"]))
-        explorer.select_option("#cnx-layer", unit["layer"])
-        explorer.click(f"#cnx-map-{unit['map']}")
-        explorer.locator("#cnx-map").scroll_into_view_if_needed()
-        box = explorer.locator("#cnx-map").bounding_box()
-        size = box["width"] / 32
-        explorer.mouse.click(box["x"] + (unit["column"] + 0.5) * size,
-                             box["y"] + (unit["row"] + 0.5) * size)
+    units = [u for u in reference["units"] if u["type"] == "Conv2D"]
+    assert len(units) >= 4  # two of each convolution
+    for unit in units[:4]:
+        row, column, channel = unit["unit"]
+        choose_image(explorer, unit["image"])
+        open_layer(explorer, unit["layer"])
+        explorer.click(f"#cnx-map-{channel}")
+        size = explorer.eval_on_selector("#cnx-map", "c => c.width")
+        click_unit(explorer, row, column, size)
         title = explorer.text_content(".cnx-compute-title")
-        assert f"map {unit['map']}, row {unit['row']}, column {unit['column']}" in title
-
-        def shown(selector):
-            return float(explorer.get_attribute(selector, "data-value"))
-
-        for c, expected in enumerate(unit["channel_sums"]):
-            assert abs(shown(f"#cnx-sum-{c}") - expected) <= TOLERANCE
-        assert abs(shown("#cnx-bias") - unit["bias"]) <= TOLERANCE
-        assert abs(shown("#cnx-pre") - unit["pre_activation"]) <= TOLERANCE
-        assert abs(shown("#cnx-out") - unit["output"]) <= TOLERANCE
+        assert f"map {channel}, row {row}, column {column}" in title
+        for c, expected in enumerate(unit["terms"]):
+            if explorer.locator(f"#cnx-sum-{c}").count():
+                assert abs(shown(explorer, f"#cnx-sum-{c}") - expected) <= TOLERANCE
+        assert abs(shown(explorer, "#cnx-bias") - unit["bias"]) <= TOLERANCE
+        assert abs(shown(explorer, "#cnx-pre") - unit["pre_activation"]) <= TOLERANCE
+        assert abs(shown(explorer, "#cnx-out") - unit["value"]) <= TOLERANCE
+        # The ranked table: the largest 8 channels, the others as one row; the largest 4
+        # spelled out as numbers.
+        channels = len(unit["terms"])
+        rows = explorer.locator(".cnx-terms tbody tr")
+        assert rows.count() == min(8, channels) + (channels > 8)
+        if channels > 8:
+            others = float(rows.nth(8).text_content().split("channels")[1].replace("− ", "-")
+                           .replace("+ ", ""))
+            named = sorted(unit["terms"], key=abs, reverse=True)[:8]
+            assert abs(others - (sum(unit["terms"]) - sum(named))) <= 1e-3
+        assert explorer.locator(".cnx-channel").count() == min(4, channels)
+        if unit["layer"] == "conv2d":  # cells of the zero padding at the image's border
+            padded = explorer.locator(".cnx-patch td.cnx-pad").count()
+            assert (padded > 0) == (row == 0 or column == 0)
+        if channels > 4:
+            explorer.click(".cnx-more")
+            assert explorer.get_attribute(".cnx-more", "aria-expanded") == "true"
+            assert explorer.locator(".cnx-channel").count() == channels
+            assert rows.count() == channels
         # In the design, the unit followed on through batch normalisation and ReLU.
-        assert list(unit["next"]) == (["batch_normalization", "re_lu"]
-                                      if network == "design" else [])
-        for layer, expected in unit["next"].items():
-            assert abs(shown(f"#cnx-next-{layer}") - expected) <= TOLERANCE
-        assert "but the map" not in explorer.text_content("#cnx-compute")
-        # Nine patch values and nine weights per channel, zeros where the padding is.
-        for c in range(3):
-            cells = explorer.locator(f".cnx-channel[data-channel='{c}'] .cnx-patch td")
-            assert cells.count() == 9
-        rows_out = (unit["row"] == 0) + (unit["row"] == 31)
-        columns_out = (unit["column"] == 0) + (unit["column"] == 31)
-        padded = 3 * (9 - (3 - rows_out) * (3 - columns_out))
-        assert explorer.locator(".cnx-patch td.cnx-pad").count() == padded
+        if network == "design":
+            assert explorer.locator("[id^=cnx-next-]").count() == 2
+    assert "has no bias" in explorer.text_content("#cnx-compute") or network == "lesson"
+
+
+def test_pooling_panel_marks_the_winner(explorer, data):
+    unit = next(u for u in data[2]["lesson"]["reference"]["units"]
+                if u["type"] == "MaxPooling2D" and u["image"] == 0 and u["unit"][:2] != [0, 0])
+    row, column, channel = unit["unit"]
+    open_layer(explorer, "max_pooling2d")
+    explorer.click(f"#cnx-map-{channel}")
+    click_unit(explorer, row, column, 16)
+    winner = explorer.locator(".cnx-window td.cnx-winner")
+    assert winner.count() == 1 and "largest" in winner.text_content()
+    assert abs(float(winner.get_attribute("data-value")) - unit["value"]) <= TOLERANCE
+    assert explorer.locator(".cnx-window td").count() == 4
+
+
+def test_dense_and_output_panels(explorer, data):
+    reference = data[2]["lesson"]["reference"]
+    open_layer(explorer, "dense")
+    explorer.focus("#cnx-vector-canvas")
+    explorer.keyboard.press("Home")
+    explorer.keyboard.press("ArrowRight")
+    assert explorer.get_attribute("#cnx-compute", "data-unit") == "1"
+    assert "dense (Dense), unit 1" in explorer.text_content(".cnx-compute-title")
+    rows = explorer.locator(".cnx-terms tbody tr")
+    assert rows.count() == 9 and "the other 8,184 inputs" in rows.nth(8).text_content()
+    assert "(max_pooling2d row " in rows.nth(0).text_content()  # where flatten took it
+    # The output layer: sigmoid, its sum beside a softmax's.
+    open_layer(explorer, "dense_1")
+    horse = reference["images"][0]["probabilities"]
+    top = int(np.argmax(horse))
+    assert explorer.get_attribute("#cnx-compute", "data-unit") == str(top)
+    assert explorer.locator("#cnx-cells [role=option]").count() == 10
+    assert abs(shown(explorer, "#cnx-output-sum") - sum(horse)) <= TOLERANCE
+    erratum = explorer.text_content(".cnx-erratum")
+    assert f"add up to {sum(horse):.2f}, not 1" in erratum and "softmax" in erratum
+    explorer.click("#cnx-cell-3")
+    assert explorer.get_attribute("#cnx-compute", "data-unit") == "3"
+
+
+def test_output_panel_of_the_design_adds_up_to_one(design):
+    open_layer(design, "dense")
+    assert abs(shown(design, "#cnx-output-sum") - 1) <= 1e-5
+    assert "always add up to 1" in design.text_content(".cnx-erratum")
+    open_layer(design, "global_average_pooling2d")
+    assert "The mean of map" in design.text_content("#cnx-compute")
+    assert design.locator(".cnx-gap td").count() == 16
+
+
+# ---- controls, keyboard, phone -------------------------------------------------------------
+
+def test_thumbnails_pick_every_image_by_keyboard(explorer, data):
+    index = data[0]
+    radios = explorer.locator("#cnx-image input[type=radio]")
+    assert radios.count() == len(index["images"])
+    for i in (0, 12):
+        label = explorer.locator(f"label[for=cnx-img-{i}]").text_content()
+        image = index["images"][i]
+        assert label == f"{image['source']}, {index['classes'][image['label']]}"
+    assert explorer.locator("#cnx-image canvas").count() == len(index["images"])
+    explorer.focus("#cnx-img-0")
+    explorer.keyboard.press("ArrowRight")
+    assert explorer.is_checked("#cnx-img-1")
+    assert index["images"][1]["source"] in explorer.text_content("#cnx-prediction-text")
+    assert index["images"][1]["source"] in explorer.text_content("#cnx-image legend")
+
+
+def tab_order(page, stop, presses=80):
+    """What Tab focuses, press by press (an id, else a name), until ``stop``."""
+    order = []
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        order.append(page.evaluate(
+            "() => document.activeElement.id || document.activeElement.name || ''"))
+        if order[-1] == stop:
+            break
+    return order
 
 
 def test_keyboard_reaches_every_control_and_moves_the_unit(explorer):
-    wanted = {"cnx-network", "cnx-image", "cnx-photo", "cnx-layer", "cnx-map", "cnx-grid"}
-    seen = set()
-    # From the first control, the network switch, forward through the page's order.
     explorer.focus("input[name=cnx-network]:checked")
-    for _ in range(60):
-        active = explorer.evaluate(
-            "() => document.activeElement.id || document.activeElement.name || ''")
-        seen.add(active)
-        if wanted | {"cnx-scale"} <= seen:
-            break
-        explorer.keyboard.press("Tab")
-    assert wanted | {"cnx-scale"} <= seen, seen
-    # Arrow keys on the large map move the selected unit.
+    order = ["cnx-network"] + tab_order(explorer, "cnx-grid")
+    assert order.index("cnx-network") < order.index("cnx-img-0") < order.index("cnx-photo")
+    assert {"cnx-tab-conv2d", "cnx-scale", "cnx-map", "cnx-grid"} <= set(order), order
+    # Arrow keys: the overview's tabs choose a layer, the map moves the unit, the grid a map.
+    explorer.focus("#cnx-tab-conv2d")
+    explorer.keyboard.press("ArrowRight")
+    explorer.keyboard.press("ArrowRight")
+    assert explorer.evaluate("document.activeElement.id") == "cnx-tab-conv2d_1"
+    assert explorer.get_attribute("#cnx-tab-conv2d_1", "aria-selected") == "true"
     explorer.focus("#cnx-map")
     before = re.search(r"row (\d+), column (\d+)", unit_text(explorer)).groups()
     explorer.keyboard.press("ArrowRight")
@@ -304,12 +524,10 @@ def test_keyboard_reaches_every_control_and_moves_the_unit(explorer):
     explorer.keyboard.press("ArrowDown")
     after = re.search(r"row (\d+), column (\d+)", unit_text(explorer)).groups()
     assert (int(after[0]), int(after[1])) == (int(before[0]) + 2, int(before[1]) + 1)
-    # Arrow keys in the grid choose another map.
     explorer.focus("#cnx-grid")
     explorer.keyboard.press("ArrowRight")
     assert explorer.get_attribute("#cnx-grid", "aria-activedescendant") == "cnx-map-1"
     assert explorer.get_attribute("#cnx-map-1", "aria-selected") == "true"
-    # The colour-scale switch works from the keyboard too.
     explorer.focus("input[name=cnx-scale][value=shared]")
     explorer.keyboard.press("ArrowDown")
     assert "this map's own scale" in explorer.text_content("#cnx-map-caption")
@@ -318,29 +536,110 @@ def test_keyboard_reaches_every_control_and_moves_the_unit(explorer):
 def test_the_network_switch_works_by_keyboard(explorer, data):
     networks = data[2]
 
-    def layers():
-        return explorer.eval_on_selector_all("#cnx-layer option", "os => os.map(o => o.value)")
+    def tabs():
+        return explorer.eval_on_selector_all("#cnx-layers [role=tab]",
+                                             "ts => ts.map(t => t.dataset.layer)")
 
-    explorer.focus("#cnx-image")
-    explorer.keyboard.press("Shift+Tab")  # back to the radio group, on the checked one
-    assert explorer.evaluate("document.activeElement.value") == "lesson"
+    explorer.focus("input[name=cnx-network]:checked")
     explorer.keyboard.press("ArrowDown")
     explorer.wait_for_function("window.cnnlessonExplorer.state.network === 'design'")
     assert explorer.is_checked("input[name=cnx-network][value=design]")
-    assert layers() == list(networks["design"]["manifest"]["geometry"])
-    assert explorer.input_value("#cnx-layer") == "conv2d"  # both networks have one
+    assert tabs() == [layer["name"] for layer in networks["design"]["manifest"]["layers"]]
+    assert explorer.get_attribute("#cnx-tab-conv2d", "aria-selected") == "true"
     assert "the final design" in explorer.text_content("#cnx-prediction-text")
-    assert "conv2d has no bias" in explorer.text_content("#cnx-compute")
+    assert "has no bias" in explorer.text_content("#cnx-compute")
     explorer.keyboard.press("ArrowUp")
     explorer.wait_for_function("window.cnnlessonExplorer.state.network === 'lesson'")
-    assert layers() == list(networks["lesson"]["manifest"]["geometry"])
+    assert tabs() == [layer["name"] for layer in networks["lesson"]["manifest"]["layers"]]
     assert "the tutorial's network" in explorer.text_content("#cnx-prediction-text")
     # A layer only the design has gives way to the first convolution.
     explorer.evaluate("window.cnnlessonExplorer.use('design')")
-    explorer.select_option("#cnx-layer", "conv2d_5")
+    open_layer(explorer, "conv2d_5")
     explorer.evaluate("window.cnnlessonExplorer.use('lesson')")
-    assert explorer.input_value("#cnx-layer") == "conv2d"
+    assert explorer.get_attribute("#cnx-tab-conv2d", "aria-selected") == "true"
 
+
+def test_controls_come_first_on_a_phone(open_page, screenshot_dir):
+    page = ready(open_page(PAGE, width=390, height=844))
+    # A few Tab presses from the top of the page reach the network switch, then the images.
+    order = tab_order(page, "cnx-img-0", presses=30)
+    assert order[-1] == "cnx-img-0" and order.index("cnx-network") <= 8, order
+    # Both are on the first screen of the site as readers get it: below the banner that
+    # a quick build adds, if any, and nothing else.
+    banner = page.evaluate("""() => Array.from(document.querySelectorAll(
+        '.bd-header-announcement, .cnnlesson-profile-banner')).reduce((total, e) => {
+            const style = getComputedStyle(e);
+            return total + e.getBoundingClientRect().height + parseFloat(style.marginTop)
+                + parseFloat(style.marginBottom);
+        }, 0)""")
+    page.evaluate("window.scrollTo(0, 0)")
+    for selector in ("#cnx-network", "#cnx-image legend", "label[for=cnx-img-0]"):
+        box = page.locator(selector).bounding_box()
+        assert box["y"] + box["height"] <= 844 + banner, (selector, box, banner)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(screenshot_dir / "explore-390-top.png"))
+
+
+def test_the_page_shows_lesson_code_only(open_page):
+    page = open_page(PAGE)
+    code = page.eval_on_selector_all(".cell", "cells => cells.map(c => c.textContent)")
+    assert code, "the page shows no code"
+    exercise = page.eval_on_selector_all(".solution .cell",
+                                         "cells => cells.map(c => c.textContent)")
+    for text in code:
+        if text in exercise:
+            continue  # a solution may check its answer
+        for word in ("assert", "glue", "os.environ", "CNNLESSON_", "_build", "export_explorer"):
+            assert word not in text, (word, text[:200])
+
+
+def test_predictions_stay_in_view_while_the_maps_are_explored(open_page, screenshot_dir):
+    page = ready(open_page(PAGE, width=1280, height=800))
+    open_layer(page, "conv2d_1")
+    page.eval_on_selector("#cnx-map", "m => m.scrollIntoView({block: 'center'})")
+    page.focus("#cnx-map")
+    page.keyboard.press("ArrowDown")
+    for selector in ("#cnx-bars", "#cnx-map"):
+        box = page.locator(selector).bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 800, (selector, box)
+    page.locator("#cnx-compute").scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, 400)")
+    box = page.locator("#cnx-bars").bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 800, box
+    page.screenshot(path=str(screenshot_dir / "explore-1280-unit.png"))
+
+
+# Layers whose panels differ: every kind, the convolutions with all their channels shown.
+PANELS = {"lesson": ("conv2d", "conv2d_1", "dropout", "max_pooling2d", "flatten", "dense",
+                     "dense_1"),
+          "design": ("random_flip", "conv2d_5", "batch_normalization_5", "re_lu_5",
+                     "max_pooling2d_2", "global_average_pooling2d", "dense")}
+
+
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_axe_finds_no_serious_problem_with_any_panel_open(open_page, color_scheme):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    page = ready(open_page(PAGE, color_scheme=color_scheme))
+    problems = []
+    for network, layers in PANELS.items():
+        page.evaluate(f"window.cnnlessonExplorer.use('{network}')")
+        for layer in layers:
+            open_layer(page, layer)
+            if page.locator(".cnx-more").count():
+                page.click(".cnx-more")
+            # preload off: axe would fetch the style sheets again and ask for files that
+            # do not exist (see test_accessibility.py).
+            result = axe.run(page, options={"resultTypes": ["violations"], "preload": False})
+            problems += [f"{network} {layer}: {v['id']} ({v['impact']}): {v['help']} at "
+                         + "; ".join(" ".join(n["target"]) for n in v["nodes"][:3])
+                         for v in result.response["violations"]
+                         if v["impact"] in ("serious", "critical")]
+    assert not problems, "\n".join(problems)
+
+
+# ---- a photo, and data that does not fit ---------------------------------------------------
 
 def test_own_photo_is_cropped_scaled_and_run(explorer, tmp_path):
     # 96 x 32: red, green and blue thirds; the centre square is the green third.
@@ -348,15 +647,17 @@ def test_own_photo_is_cropped_scaled_and_run(explorer, tmp_path):
     path = tmp_path / "photo.png"
     path.write_bytes(png(96, 32, lambda x, y: thirds[x // 32]))
     explorer.set_input_files("#cnx-photo", str(path))
-    explorer.wait_for_function("document.querySelector('#cnx-image').value === 'photo'")
-    drawn = explorer.evaluate("""() => Array.from(document.querySelector('#cnx-input')
+    explorer.wait_for_function("window.cnnlessonExplorer.state.image === 'photo'")
+    drawn = explorer.evaluate("""() => Array.from(document.querySelector('#cnx-shown')
         .getContext('2d').getImageData(0, 0, 32, 32).data)""")
     rgb = np.asarray(drawn).reshape(32, 32, 4)[..., :3]
     assert np.abs(rgb - np.array(thirds[1])).max() <= 2
     assert "your photo" in explorer.text_content("#cnx-prediction-text")
-    assert "Showing your photo" in explorer.text_content("#cnx-photo-message")
+    message = explorer.text_content("#cnx-photo-message")
+    assert "Showing your photo" in message and "(96×32 before)" in message
     assert "Nothing is uploaded" in explorer.text_content("#cnx-photo-note")
-    # The page's maps are those of the photo's pixels.
+    assert explorer.is_checked("#cnx-img-photo")
+    assert explorer.locator("label[for=cnx-img-photo] canvas").count() == 1
     state = explorer.evaluate("""async () => {
         const s = window.cnnlessonExplorer.state;
         const again = await window.cnnlessonExplorer.forward(Array.from(s.photo));
@@ -379,6 +680,65 @@ def test_bad_photo_gets_a_message_and_the_explorer_keeps_working(explorer, kind)
     message = explorer.locator("#cnx-photo-message")
     assert expected in message.text_content()
     assert "cnx-error" in message.get_attribute("class")
-    assert explorer.input_value("#cnx-image") == "0"
-    explorer.select_option("#cnx-image", "12")
+    assert explorer.is_checked("#cnx-img-0")
+    choose_image(explorer, 12)
     assert "X_test[" in explorer.text_content("#cnx-prediction-text")
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def edited_site(site_dir, tmp_path):
+    """A copy of the site (its data copied, the rest linked) served on 127.0.0.1; yields
+    ``(folder of the copied data, url of the copy)``."""
+    for entry in site_dir.iterdir():
+        if entry.name != "explorer-data":
+            (tmp_path / entry.name).symlink_to(entry)
+    shutil.copytree(site_dir / "explorer-data", tmp_path / "explorer-data")
+    handler = functools.partial(_Quiet, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield tmp_path / "explorer-data", f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def edit(layers, change):
+    if change == "kernel shape":
+        conv = next(layer for layer in layers if layer["name"] == "conv2d")
+        conv["weights"][0]["shape"] = [3, 3, 3, 16]
+        return r"layer conv2d \(Conv2D\) has weight array 0 of shape \[3, 3, 3, 16\], but a " \
+               r"3×3 convolution of 3 channels into 32 needs \[3, 3, 3, 32\]"
+    if change == "output shape":
+        pool = next(layer for layer in layers if layer["name"] == "max_pooling2d")
+        pool["output_shape"] = [8, 8, 32]
+        return r"layer max_pooling2d \(MaxPooling2D\) says its output is \[8, 8, 32\], " \
+               r"but its input \[32, 32, 32\] gives \[16, 16, 32\]"
+    dense = next(layer for layer in layers if layer["name"] == "dense")
+    dense["weights"][1]["offset"] = 10**9
+    return r"layer dense \(Dense\) reads weight array 1 \(2048 bytes\) from byte 1000000000"
+
+
+@pytest.mark.parametrize("change", ["kernel shape", "output shape", "offset"])
+def test_a_model_json_that_does_not_fit_its_layers_is_refused_on_the_page(
+        browser, edited_site, change):
+    folder, url = edited_site
+    manifest = json.loads((folder / "lesson" / "model.json").read_text())
+    expected = edit(manifest["layers"], change)
+    (folder / "lesson" / "model.json").write_text(json.dumps(manifest))
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(url + PAGE, wait_until="load")
+        page.wait_for_selector(".cnx[data-state=failed]", timeout=20_000)
+        status = page.locator("#cnx-status")
+        assert status.is_visible()
+        text = status.text_content()
+        assert "could not load its network" in text and "lesson/model.json" in text
+        assert re.search(expected, text), text
+        assert "python -m cnnlesson.export" in text
+    finally:
+        context.close()
