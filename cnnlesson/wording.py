@@ -178,3 +178,47 @@ def describe_change(change):
         return text
     return text + (", but this schedule is too short to decide what the change does in "
                    "full training")
+
+
+#: Prose read per minute, and lines of code read per minute, by a learner who follows.
+WORDS_PER_MINUTE = 200
+CODE_LINES_PER_MINUTE = 20
+
+
+def reading_minutes(page_source: str) -> int:
+    r"""Minutes a learner needs to read a lesson page: its prose and the code it shows.
+
+    Counts the words outside code cells at :data:`WORDS_PER_MINUTE` and the lines of code
+    cells a reader sees at :data:`CODE_LINES_PER_MINUTE`; cells tagged ``remove-cell``
+    or ``remove-input`` are not shown, and solutions are counted like the rest.
+
+    Parameters
+    ----------
+    page_source : str
+        The page as MyST Markdown (a ``.md`` file of ``docs/``).
+
+    Returns
+    -------
+    int
+        At least 1.
+
+    Examples
+    --------
+    >>> page = "# Title\n\n" + "word " * 400 + "\n\n```{code-cell} python\nx = 1\n```\n"
+    >>> reading_minutes(page)
+    2
+    """
+    prose, code_lines = [], 0
+    for index, part in enumerate(re.split(r"^```\{code-cell\}[^\n]*\n(.*?)^```[ \t]*$",
+                                          page_source, flags=re.M | re.S)):
+        if index % 2 == 0:
+            prose.append(re.sub(r"^---\n.*?\n---\n", "", part, flags=re.S))
+            continue
+        if re.search(r"remove-(cell|input)", part.split("\n---\n")[0] if part.startswith(
+                ("---", ":")) else ""):
+            continue
+        code = part.split("\n---\n", 1)[1] if part.startswith("---") else part
+        code_lines += sum(1 for line in code.splitlines()
+                          if line.strip() and not line.startswith(":"))
+    words = len(re.findall(r"[A-Za-z0-9][\w'’.-]*", " ".join(prose)))
+    return max(1, round(words / WORDS_PER_MINUTE + code_lines / CODE_LINES_PER_MINUTE))
