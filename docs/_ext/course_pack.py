@@ -1,11 +1,12 @@
 """The course pack: the wheel, the examples, the lesson notebooks and a README, in one zip.
 
 ``nox -s docs`` builds the wheel into ``docs/_build/<profile>/site-extra/downloads/``
-before Sphinx starts.  Right after sphinx-gallery has run the examples
-(``builder-inited``), this extension zips ``cnnlesson-course-pack-<version>.zip`` beside
-it: the wheel, every example as ``.py`` and ``.ipynb``, the lesson pages as notebooks
-(``lesson_notebooks.py``), the README of ``docs/_templates/course-pack-README.md``, the
-licences and ``CITATION.cff``.  The site publishes that folder as it is
+before Sphinx starts.  Once every page has been read (``env-updated``: sphinx-gallery has
+run the examples, myst-nb the pages), this extension zips
+``cnnlesson-course-pack-<version>.zip`` beside it: the wheel, every example as ``.py`` and
+``.ipynb``, the lesson pages as notebooks (``lesson_notebooks.py``, from the notebooks
+myst-nb executed), the README of ``docs/_templates/course-pack-README.md``, the licences
+and ``CITATION.cff``.  The site publishes that folder as it is
 (``html_extra_path``), so both files are at ``downloads/`` of the site; the roles
 ``{course-pack}`text``` and ``{wheel}`text``` link to them.
 """
@@ -56,7 +57,7 @@ def readme(version: str, wheel: str, base_url: str | None) -> str:
         models_note=models_note)
 
 
-def build_pack(app):
+def build_pack(app, env):
     version = app.config.version
     folder = downloads_folder(app.config)
     names = file_names(version)
@@ -80,8 +81,10 @@ def build_pack(app):
             notebook = gallery / f"{script.stem}.ipynb"
             if notebook.is_file():  # none when the build runs no code
                 pack.write(notebook, f"{top}/examples/{notebook.name}")
+        executed = Path(env.mystnb_config.output_folder)
+        site = app.config.html_baseurl or None
         for name in LESSON_PAGES:
-            notebook = lesson_notebook(DOCS / f"{name}.md", first_cell)
+            notebook = lesson_notebook(executed / f"{name}.ipynb", first_cell, site)
             pack.writestr(f"{top}/lessons/{name}.ipynb", nbformat.writes(notebook))
         pack.writestr(f"{top}/README.md",
                       readme(version, wheel.name, app.config.html_baseurl or None))
@@ -101,8 +104,7 @@ def _download_role(which):
 
 def setup(app):
     app.add_config_value("cnnlesson_profile_name", "full", "env")
-    # After sphinx-gallery (priority 500) has written auto_examples/.
-    app.connect("builder-inited", build_pack, priority=900)
+    app.connect("env-updated", build_pack)
     app.add_role("course-pack", _download_role("pack"))
     app.add_role("wheel", _download_role("wheel"))
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,15 +1,23 @@
-"""The notebooks a student downloads: their first cell, and the lesson pages as notebooks.
+"""The lesson pages as notebooks a student runs: the lesson, without the build.
+
+myst-nb writes every page it executes to ``jupyter_execute/<page>.ipynb``, and the values
+the page writes into its text to ``<page>.glue.json``. :func:`lesson_notebook` turns the
+two into a notebook that runs without Sphinx or myst-nb:
+
+- the build's own cells (``remove-cell``) are left out; a cell whose code the page hides
+  (``remove-input``) becomes what the page shows of it, its text or figure;
+- the glued values are written into the text, formatted by myst-nb's own rules, and the
+  site's roles and directives become plain Markdown;
+- a solution is hidden until opened: its text in ``<details>``, its code cells collapsed
+  (``metadata.jupyter.source_hidden``); every code cell starts without outputs.
 
 :func:`install_cell` is the first code cell of every notebook the site offers (the
-gallery's, through sphinx-gallery's ``first_notebook_cell``, and the lesson pages'): it
-installs cnnlesson where it is missing and lets the student choose the profile.
-:func:`lesson_notebook` turns a MyST page into a notebook that runs without myst-nb or
-Sphinx: the site's roles and directives become plain Markdown, glued values are printed.
-The course pack (``course_pack.py``) zips them.
+gallery's too, through sphinx-gallery's ``first_notebook_cell``).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -24,128 +32,122 @@ def install_cell(version: str, base_url: str | None) -> str:
     use the site's trained models where they can be had."""
     wheel = f"cnnlesson-{version}-py3-none-any.whl"
     url = f"{base_url.rstrip('/')}/downloads/{wheel}" if base_url else None
-    return f'''\
-# Install cnnlesson, the lesson's package, unless this Python has it already.
-# The course pack keeps its wheel beside this notebook's folder; in Colab, upload
-# {wheel} first (or the site's URL below is used, where known).
-import importlib
-import importlib.util
-import os
-import pathlib
-import subprocess
-import sys
-
-# How much training this notebook does: "full" (the lesson's recipe, the default; long on
-# a laptop) or "quick" (minutes). Remove the "#" below for the quick profile:
-# os.environ["CNNLESSON_PROFILE"] = "quick"
-
-if importlib.util.find_spec("cnnlesson") is None:
-    wheels = sorted(pathlib.Path().glob("cnnlesson-*.whl")) + sorted(
-        pathlib.Path("..").glob("cnnlesson-*.whl"))
-    source = str(wheels[-1]) if wheels else {url!r}
-    if source is None:
-        raise RuntimeError(
-            "cnnlesson is not installed. Download the course pack from the lesson's site, "
-            "unzip it and open this notebook from the pack's folder, or run: "
-            "pip install {wheel}")
-    subprocess.check_call([sys.executable, "-m", "pip", "install", source])
-    importlib.invalidate_caches()
-
-import cnnlesson
-
-# The site's trained models, fetched when a model is needed and checked against the
-# site's SHA-256 digests, so that this notebook loads them instead of training for an
-# hour; offline, or without them, the models are trained here.
-print("Trained models from:", cnnlesson.use_site_models() or "this computer")
-'''
+    return (Path(__file__).parent.parent / "_templates" / "install-cell.txt").read_text(
+        "utf-8").replace("{wheel}", wheel).replace("{url}", repr(url))
 
 
-GLUE_SHIM = '''\
-def glue(name, value, display=True):
-    """On the site, myst-nb writes this value into the text; here it is printed."""
-    print(f"{name} = {value}")'''
-
-_MARKDOWN_FIXES = (
-    # MyST target labels such as "(network)=" above a heading.
-    (re.compile(r"^\([\w-]+\)=[ \t]*\n", re.M), lambda m: ""),
-    # Citations: the keys name the entries of the site's Bibliography page.
-    (re.compile(r"\{cite:[pt]\}`([^`]+)`"), lambda m: "[" + m.group(1).replace(",", ", ") + "]"),
-    # Values the site writes into the text: here the code prints them.
-    (re.compile(r"\{glue(?::text)?\}`([^`:]+)(?::[^`]*)?`"),
-     lambda m: f"`{m.group(1)}` (printed by the code)"),
-    (re.compile(r"\{numref\}`([^`]+)`"), lambda m: "the figure"),
-    # Admonitions (:::{note} ... :::) become a bold heading over plain text.
-    (re.compile(r"^:{3,}\{([\w-]+)\}[ \t]*(.*)$(?:\n:[\w-]+:.*$)*", re.M),
-     lambda m: f"**{m.group(2) or m.group(1).capitalize()}.**"),
-    # Styles for the site's page layout: nothing a notebook shows.
-    (re.compile(r"^```\{raw\} html\n.*?^```[ \t]*$", re.M | re.S), lambda m: ""),
-    (re.compile(r"^:{3,}[ \t]*$", re.M), lambda m: ""),
-    # Key points and exercises (```{admonition} Title / ```{exercise} Title) likewise;
-    # the fence that closes one has as many backticks as the one that opened it.
-    (re.compile(r"^(`{3,})\{(admonition|exercise)\}[ \t]*([^\n]*)\n(?::[\w-]+:[^\n]*\n)*"
-                r"(.*?)^\1[ \t]*$",
-                re.M | re.S),
-     lambda m: (f"**Exercise: {m.group(3)}.**" if m.group(2) == "exercise"
-                else f"**{m.group(3)}.**") + "\n\n" + m.group(4).strip() + "\n"),
-    # A solution's start becomes its heading; the code cells after it are the solution.
-    (re.compile(r"^`{3,}\{solution-start\}.*\n(?::[\w-]+:.*\n)*`{3,}[ \t]*$", re.M),
-     lambda m: "**Solution.**"),
-    (re.compile(r"^`{3,}\{solution-end\}.*\n`{3,}[ \t]*$", re.M), lambda m: ""),
-    # How to build the site from the repository: not what a reader of the pack needs.
-    (re.compile(r"^## Run it yourself\n.*?(?=^## )", re.M | re.S),
-     lambda m: "## Run it yourself\n\nThe pack's README.md says how to install and run "
-               "these notebooks and the examples.\n\n"),
-    # The site's tables of contents: the pack's README lists the notebooks instead.
-    (re.compile(r"^```\{toctree\}.*?^```[ \t]*$", re.M | re.S), lambda m: ""),
-    # Links between pages: to the other notebooks of the pack, or named as the site's.
-    (re.compile(r"\[([^\]]*)\]\(([\w-]+)\.md(#[\w-]+)?\)"), lambda m: _page_link(*m.groups())),
-    (re.compile(r"\[([^\]]*)\]\(auto_examples/[\w-]+\.rst\)"),
-     lambda m: f"{m.group(1) or 'Examples'} (the notebooks in `examples/`)"),
-    (re.compile(r"\{ref\}`([^`<]+?)\s*<[^`]+>`"), lambda m: m.group(1)),
-    (re.compile(r"\{ref\}`([^`]+)`"), lambda m: m.group(1).replace("-", " ")),
-    (re.compile(r"\{course-pack\}`([^`]+)`"), lambda m: f"{m.group(1)} (this folder)"),
-    # API names read as code; the pack has no API pages to link to.
-    (re.compile(r"\{py:\w+\}`~?([^`]+)`"), lambda m: f"`{m.group(1)}`"),
-    # Gallery pages are the pack's example notebooks; other documents are named.
-    (re.compile(r"\{doc\}`([^`<]+?)\s*<[^`]+>`"), lambda m: m.group(1)),
-    (re.compile(r"\{doc\}`auto_examples/([\w-]+)`"),
-     lambda m: f"`examples/{m.group(1)}.ipynb`"),
-    (re.compile(r"\{doc\}`([^`]+)`"), lambda m: m.group(1).replace("_", " ")),
-)
-
-
-def _page_link(text, page, anchor):
+def _page_link(text, page, anchor, site):
     if page in LESSON_PAGES:
         return f"[{text or page}]({page}.ipynb)"
+    if site:
+        return f"[{text or page.replace('_', ' ')}]({site}{page}.html{anchor or ''})"
     return f"{text or page.replace('_', ' ')} (a page of the site)"
 
 
-def lesson_notebook(page: Path, first_cell: str):
-    """The page as a notebook a student can run: install cell first, no myst-nb needed."""
-    import jupytext
+# Roles and directives of the site, as plain Markdown (glued values are written in first).
+_FIXES = (
+    (r"^\([\w-]+\)=[ \t]*\n", lambda m, site: ""),  # MyST targets above a heading
+    (r"\{cite:[pt]\}`([^`]+)`", lambda m, site: "[" + m[1].replace(",", ", ") + "]"),
+    (r"\{numref\}`([^`]+)`", lambda m, site: "the figure"),
+    (r"^```\{raw\} html\n.*?^```[ \t]*$", lambda m, site: ""),
+    (r"^```\{toctree\}.*?^```[ \t]*$", lambda m, site: ""),
+    # Admonitions and exercises: a bold heading over their text.
+    (r"^(`{3,}|:{3,})\{(admonition|note|tip|exercise)\}[ \t]*([^\n]*)\n(?::[\w-]+:[^\n]*\n)*"
+     r"(.*?)^\1[ \t]*$",
+     lambda m, site: f"**{'Exercise: ' if m[2] == 'exercise' else ''}"
+                     f"{m[3] or m[2].capitalize()}**\n\n{m[4].strip()}\n"),
+    (r"^## Run it yourself\n.*?(?=^## )",
+     lambda m, site: "## Run it yourself\n\nThe pack's README.md says how to install and run "
+                     "these notebooks and the examples.\n\n"),
+    (r"\[([^\]]*)\]\(([\w-]+)\.md(#[\w-]+)?\)", lambda m, site: _page_link(*m.groups(), site)),
+    (r"\[([^\]]*)\]\(auto_examples/[\w-]+\.rst\)",
+     lambda m, site: f"{m[1] or 'Examples'} (the notebooks in `examples/`)"),
+    (r"\{(?:ref|doc)\}`([^`<]+?)\s*<[^`]+>`", lambda m, site: m[1]),
+    (r"\{doc\}`auto_examples/([\w-]+)`", lambda m, site: f"`examples/{m[1]}.ipynb`"),
+    (r"\{(?:ref|doc)\}`([^`]+)`", lambda m, site: m[1].replace("-", " ").replace("_", " ")),
+    (r"\{course-pack\}`([^`]+)`", lambda m, site: f"{m[1]} (this folder)"),
+    (r"\{download\}`([^`<]+?)\s*<[^`]+>`", lambda m, site: m[1]),
+    (r"\{py:\w+\}`~?([^`]+)`", lambda m, site: f"`{m[1]}`"),
+)
+_FIXES = tuple((re.compile(pattern, re.M | re.S), fix) for pattern, fix in _FIXES)
+_GLUE = re.compile(r"\{glue(?::text)?\}`([^`:]+)(?::([^`]*))?`")
+_SOLUTION = re.compile(r"^`{3,}\{solution-(start|end)\}.*?^`{3,}[ \t]*$\n?", re.M | re.S)
+
+
+def plain_markdown(text: str, glued: dict, site: str | None) -> str:
+    """A page's Markdown with the glued values written in and no role or directive left."""
+    from myst_nb.core.variables import format_plain_text
+
+    def value(match):
+        return format_plain_text(glued[match[1]]["data"]["text/plain"], match[2] or "")
+
+    text = _GLUE.sub(value, text)
+    for pattern, fix in _FIXES:
+        text = pattern.sub(lambda match, fix=fix: fix(match, site), text)
+    return text.strip()
+
+
+def _shown(cell) -> list:
+    """What the page shows of a cell whose code it hides: Markdown cells of its outputs."""
     import nbformat
 
-    notebook = jupytext.read(page, fmt="md:myst")
+    shown = []
+    for number, output in enumerate(cell.get("outputs", [])):
+        data = output.get("data", {})
+        if "text/markdown" in data:
+            shown.append(nbformat.v4.new_markdown_cell(data["text/markdown"]))
+        elif "image/png" in data:
+            name = f"figure-{number}.png"
+            alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "A figure")
+            figure = nbformat.v4.new_markdown_cell(f"![{' '.join(alt.split())}](attachment:{name})")
+            figure.attachments = {name: {"image/png": data["image/png"]}}
+            shown.append(figure)
+        elif output.get("output_type") == "stream" and output.get("name") == "stdout":
+            shown.append(nbformat.v4.new_markdown_cell(f"```\n{output['text'].rstrip()}\n```"))
+    return shown
+
+
+def lesson_notebook(executed: Path, first_cell: str, site: str | None = None):
+    """The page myst-nb executed (``jupyter_execute/<page>.ipynb``) as a student's notebook."""
+    import nbformat
+
+    page = nbformat.read(executed, as_version=4)
+    glue_file = executed.with_suffix(".glue.json")
+    glued = json.loads(glue_file.read_text("utf-8")) if glue_file.is_file() else {}
     cells = [nbformat.v4.new_markdown_cell(
-        f"*A page of the cnnlesson site as a notebook ({page.stem}). Run the cells from the "
-        "top: the first one installs cnnlesson where it is missing and lets you choose "
-        "the profile (with the full profile, the first cell that trains the lesson's "
-        "network takes as long as the example plot_train_lesson_model in the README's "
-        "table; later notebooks load it from the cache in seconds). On the site, "
-        "values the code computes appear in the text; here the code prints them, and a "
-        "citation such as [mlm2022] names an entry of the site's Bibliography.*"),
-        nbformat.v4.new_code_cell(first_cell)]
-    for cell in notebook.cells:
+        f"*A page of the cnnlesson site as a notebook ({executed.stem}). Run the cells from "
+        "the top: the first one installs cnnlesson where it is missing and lets you choose "
+        "the profile. The numbers in the text are those of the site's build; your run "
+        "prints its own.*"), nbformat.v4.new_code_cell(first_cell)]
+    in_solution = False
+    for cell in page.cells:
+        tags = cell.metadata.get("tags", [])
         if cell.cell_type == "markdown":
-            for pattern, replace in _MARKDOWN_FIXES:
-                cell.source = pattern.sub(replace, cell.source)
-        elif "narrow-only" in cell.metadata.get("tags", []):
-            continue  # the phone-width copy of the figure before it
-        elif cell.cell_type == "code":
-            cell.source = cell.source.replace("from myst_nb import glue", GLUE_SHIM)
-            cell.metadata.pop("mystnb", None)
-        cells.append(cell)
-    notebook.cells = cells
+            # Solutions start and end with directives inside Markdown cells.
+            pieces = _SOLUTION.split(cell.source)
+            for index, piece in enumerate(pieces):
+                if index % 2:  # the directive's word: start or end
+                    in_solution = piece == "start"
+                    if in_solution:
+                        cells.append(nbformat.v4.new_markdown_cell("**Solution** (open it "
+                                                                   "when you have tried)"))
+                    continue
+                text = plain_markdown(piece, glued, site)
+                if text and in_solution:
+                    text = (f"<details><summary>Show the solution</summary>\n\n{text}\n\n"
+                            "</details>")
+                if text:
+                    cells.append(nbformat.v4.new_markdown_cell(text))
+        elif "remove-cell" in tags or "narrow-only" in tags:
+            continue  # the build's own checks, or a phone-width copy of a figure
+        elif "remove-input" in tags:
+            cells.extend(_shown(cell))
+        else:
+            code = nbformat.v4.new_code_cell(cell.source)
+            if in_solution:
+                code.metadata["jupyter"] = {"source_hidden": True}
+            cells.append(code)
+    notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3",
                                         "language": "python"},
                          "language_info": {"name": "python"}}
