@@ -15,7 +15,10 @@ import argparse
 import json
 import sys
 
+from cnnlesson import published
 from cnnlesson._interrupts import honoured, raise_if_interrupted
+from cnnlesson.cache import CacheNotWritableError, cache_dir, cached_results
+from cnnlesson.data import DatasetError
 from cnnlesson.train import MODELS
 
 
@@ -103,9 +106,6 @@ def main(argv=None):
 
 
 def _train(arguments):
-    from cnnlesson.cache import CacheNotWritableError
-    from cnnlesson.data import DatasetError
-
     try:
         result = MODELS[arguments.model](epochs=arguments.epochs, batch_size=arguments.batch_size,
                                          subset=arguments.subset, seed=arguments.seed,
@@ -123,9 +123,6 @@ def _train(arguments):
 
 
 def _models(arguments):
-    from cnnlesson import published
-    from cnnlesson.cache import CacheNotWritableError, cache_dir, cached_results
-
     try:
         if arguments.verb == "import":
             outcome = published.import_models(arguments.source, keys=arguments.only)

@@ -391,17 +391,19 @@ def quick_site(monkeypatch):
     """write_site_data with untrained networks and made-up images: nothing trains."""
     import cnnlesson
     from cnnlesson import build_design_model, build_lesson_model
+    from cnnlesson.export import _site
 
     def images(count, seed):
         generator = np.random.default_rng(seed)
         return (generator.integers(0, 256, (count, 32, 32, 3)).astype(np.uint8),
                 (np.arange(count) % 10).reshape(-1, 1).astype(np.uint8))
 
-    monkeypatch.setattr(cnnlesson, "train_lesson_model",
+    # The training functions and the loader, as the export step calls them.
+    monkeypatch.setattr(_site, "train_lesson_model",
                         lambda **kw: Trained(build_lesson_model(compile=False)))
-    monkeypatch.setattr(cnnlesson, "train_design_model",
+    monkeypatch.setattr(_site, "train_design_model",
                         lambda **kw: Trained(build_design_model(compile=False)))
-    monkeypatch.setattr(cnnlesson, "load_cifar10", lambda subset: (images(60, 0), images(60, 1)))
+    monkeypatch.setattr(_site, "load_cifar10", lambda subset: (images(60, 0), images(60, 1)))
     return cnnlesson.current_profile()
 
 
@@ -443,8 +445,7 @@ def test_site_data_refuses_a_folder_it_did_not_write(tmp_path, quick_site):
 
 
 def test_a_failed_export_leaves_the_earlier_data(tmp_path, quick_site, monkeypatch):
-    import cnnlesson
-    from cnnlesson.export import write_site_data
+    from cnnlesson.export import _site, write_site_data
 
     folder = tmp_path / "explorer"
     write_site_data(folder, quick_site)
@@ -453,7 +454,7 @@ def test_a_failed_export_leaves_the_earlier_data(tmp_path, quick_site, monkeypat
     def broken(**kw):
         raise RuntimeError("the cache is unreadable")
 
-    monkeypatch.setattr(cnnlesson, "train_design_model", broken)
+    monkeypatch.setattr(_site, "train_design_model", broken)
     with pytest.raises(RuntimeError, match="unreadable"):
         write_site_data(folder, quick_site)
     assert (folder / "explorer-data" / "explorer.json").read_text() == before

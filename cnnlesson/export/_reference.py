@@ -15,7 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from cnnlesson.analysis import decompose_feature_map
+from cnnlesson.data import scale_images
 from cnnlesson.export._layers import _same_padding_before, check_layer
+from cnnlesson.extract import feature_extractor
 
 
 def default_units(model, image=0):
@@ -66,7 +69,6 @@ def _explain(layer, inputs, outputs, unit, blob):
     kind = type(layer).__name__
     entry = {"type": kind, "value": float(outputs[tuple(unit)])}
     if kind == "Conv2D":
-        from cnnlesson.analysis import decompose_feature_map
 
         if tuple(layer.strides) != (1, 1):
             raise ValueError(f"{layer.name}: the reference splits convolutions of stride 1")
@@ -157,18 +159,16 @@ def write_reference(model, pixels, folder, *, images=(0, 1, 2), units=None):
     >>> bool(abs(sum(unit["terms"]) + unit["bias"] - unit["pre_activation"]) < 1e-6)
     True
     """
-    import cnnlesson
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     pixels = np.asarray(pixels)
     for layer in model.layers:
         check_layer(layer)
-    extractor = cnnlesson.feature_extractor(model)
+    extractor = feature_extractor(model)
     names = [layer.name for layer in model.layers]
     units = default_units(model) if units is None else units
     wanted = sorted(set(images) | {image for image, _, _ in units})
-    scaled = cnnlesson.scale_images(pixels[wanted])
+    scaled = scale_images(pixels[wanted])
     per_image = zip(*extractor.predict(scaled, verbose=0), strict=True)
     outputs = dict(zip(wanted, per_image, strict=True))
     inputs_of = {image: dict(zip(names, (scaled[i], *outputs[image][:-1]), strict=True))

@@ -15,6 +15,18 @@ from pathlib import Path
 
 import numpy as np
 
+from cnnlesson.data import CIFAR10_CLASSES, load_cifar10, scale_images
+from cnnlesson.export._reference import write_reference
+from cnnlesson.export._write import (
+    INDEX_FILE,
+    WRITTEN_BY,
+    choose_images,
+    export_explorer,
+    rounded_model,
+)
+from cnnlesson.profiles import current_profile
+from cnnlesson.train import train_design_model, train_lesson_model
+
 #: The folder :func:`write_site_data` writes inside the folder it is given; the page's
 #: script reads ``explorer-data/`` at the site's root.
 DATA_FOLDER = "explorer-data"
@@ -28,7 +40,6 @@ def _say(message):
 
 def _written_by_us(data):
     """Whether ``data`` is a folder an earlier :func:`write_site_data` wrote."""
-    from cnnlesson.export import INDEX_FILE, WRITTEN_BY
 
     try:
         index = json.loads((data / INDEX_FILE).read_text())
@@ -39,27 +50,25 @@ def _written_by_us(data):
 
 def _export(folder, profile):
     """Train or load both networks and write their data into ``folder``; the sizes."""
-    import cnnlesson
-    from cnnlesson.export import choose_images, export_explorer, rounded_model, write_reference
 
     _say(f"  the tutorial's network: train_lesson_model({_call(profile.lesson)}), from the "
          "training cache when it holds it")
-    lesson = cnnlesson.train_lesson_model(**profile.lesson, verbose=0).model
+    lesson = train_lesson_model(**profile.lesson, verbose=0).model
     _say(f"  the final design: train_design_model({_call(profile.design['final'])})")
-    design = cnnlesson.train_design_model(**profile.design["final"], verbose=0).model
-    (x_train, y_train), (x_test, y_test) = cnnlesson.load_cifar10(subset=1_000)
+    design = train_design_model(**profile.design["final"], verbose=0).model
+    (x_train, y_train), (x_test, y_test) = load_cifar10(subset=1_000)
     pixels, labels, sources = choose_images(x_train, y_train, x_test, y_test,
                                             per_class=IMAGES_PER_CLASS)
     # The page runs the tutorial's dense kernel rounded to float16, as it downloads it.
     shipped = {"lesson": rounded_model(lesson), "design": design}
-    x = cnnlesson.scale_images(pixels)
+    x = scale_images(pixels)
     exact, rounded = (m.predict(x, verbose=0) for m in (lesson, shipped["lesson"]))
     moved = int((exact.argmax(axis=1) != rounded.argmax(axis=1)).sum())
     _say(f"  rounding the tutorial's dense layer to float16 moves its scores by at most "
          f"{np.abs(exact - rounded).max():.1e} on the {len(x)} images; top classes changed: "
          f"{moved}")
     sizes = export_explorer({"lesson": lesson, "design": design}, pixels, labels, sources,
-                            folder, classes=cnnlesson.CIFAR10_CLASSES)
+                            folder, classes=CIFAR10_CLASSES)
     for name, size in sizes.items():
         _say(f"  {name:20} {size / 1e6:6.2f} MB")
     for key, model in shipped.items():
@@ -123,9 +132,7 @@ def write_site_data(folder, profile=None):
     Traceback (most recent call last):
     FileExistsError: .../explorer-data holds files that cnnlesson.export did not write; ...
     """
-    import cnnlesson
-
-    profile = profile or cnnlesson.current_profile()
+    profile = profile or current_profile()
     folder = Path(folder)
     target = folder / DATA_FOLDER
     if target.exists() and not _written_by_us(target):

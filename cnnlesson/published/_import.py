@@ -9,6 +9,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from cnnlesson import cache as _cache
 from cnnlesson.cache import (
     ORIGIN_FILE,
     RESULT_FILE,
@@ -255,17 +256,15 @@ def load_published(model, recipe: dict, key_of_recipe: str, data_fingerprint: st
     Where the site's model was trained with other library versions or on another copy of
     CIFAR-10 than this machine's, one line on stderr says so: its numbers are the site's.
     """
-    from cnnlesson.cache import library_versions, load_entry
-
     entry = fetch_published(key_of_recipe, recipe)
     if entry is None:
         return None
     try:
-        stored = load_entry(entry, model, recipe)
+        stored = _cache.load_entry(entry, model, recipe)
     except Exception:  # unusable after all: the caller trains instead
         return None
     notes = []
-    theirs, ours = stored.get("versions", {}), library_versions()
+    theirs, ours = stored.get("versions", {}), _cache.library_versions()
     if {k: theirs.get(k) for k in ("tensorflow", "keras")} != {
             k: ours[k] for k in ("tensorflow", "keras")}:
         notes.append(f"with TensorFlow {theirs.get('tensorflow')} and Keras "

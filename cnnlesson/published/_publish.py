@@ -80,7 +80,7 @@ def publish_models(keys, folder) -> dict:
     >>> publish_models([], tempfile.mkdtemp())["models"]
     []
     """
-    import cnnlesson
+    from importlib.metadata import version
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -115,6 +115,6 @@ def publish_models(keys, folder) -> dict:
             "versions": result.get("versions", {}), "test_accuracy": result.get("test_accuracy"),
             "files": files,
         })
-    index = {"format": INDEX_FORMAT, "cnnlesson": cnnlesson.__version__, "models": models}
+    index = {"format": INDEX_FORMAT, "cnnlesson": version("cnnlesson"), "models": models}
     (folder / INDEX_FILE).write_text(json.dumps(index, indent=1, sort_keys=True), "utf-8")
     return index
