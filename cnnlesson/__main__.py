@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from cnnlesson import published
 from cnnlesson._interrupts import honoured, raise_if_interrupted
@@ -128,6 +129,10 @@ def _models(arguments):
             outcome = published.import_models(arguments.source, keys=arguments.only)
             return 1 if outcome["refused"] else 0
         if arguments.verb == "publish":
+            if not Path(arguments.used).is_file():
+                raise FileNotFoundError(
+                    f"no log of used models at {arguments.used}: a docs build writes it "
+                    "(nox -s docs names it in CNNLESSON_MODELS_USED)")
             keys = published.used_keys(arguments.used)
             index = published.publish_models(keys, arguments.folder)
             size = sum(f["size"] for m in index["models"] for f in m["files"].values())
@@ -136,6 +141,10 @@ def _models(arguments):
     except (published.ModelsSourceError, CacheNotWritableError, OSError) as error:
         raise_if_interrupted()
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    if cache_dir().exists() and not cache_dir().is_dir():
+        print(f"error: the training cache {cache_dir()} is a file, not a folder; set "
+              "CNNLESSON_CACHE_DIR to a folder", file=sys.stderr)
         return 2
     results = cached_results()
     print(f"training cache {cache_dir()}: {len(results)} model{'s' if len(results) != 1 else ''}")

@@ -1,6 +1,6 @@
 """The site's explorer data: the two networks of a build profile, exported for the page.
 
-``nox -s docs`` runs ``python -m cnnlesson.export docs/_build/<profile>/explorer`` before
+``nox -s docs`` runs ``python -m cnnlesson.export docs/_build/<profile>/site-extra`` before
 Sphinx, and ``docs/conf.py`` lists that folder in ``html_extra_path``: Sphinx publishes
 its content as it is, so the built site serves ``explorer-data/`` beside its pages.
 """
@@ -100,7 +100,7 @@ def write_site_data(folder, profile=None):
     Parameters
     ----------
     folder : str or pathlib.Path
-        Created if needed, e.g. ``docs/_build/quick/explorer``, the folder ``docs/conf.py``
+        Created if needed, e.g. ``docs/_build/quick/site-extra``, the folder ``docs/conf.py``
         publishes with ``html_extra_path``.
     profile : cnnlesson.Profile, optional
         The build profile; :func:`cnnlesson.current_profile` when not given.
@@ -120,7 +120,7 @@ def write_site_data(folder, profile=None):
     --------
     From the command line (``nox -s docs`` does this before Sphinx runs)::
 
-        CNNLESSON_PROFILE=quick python -m cnnlesson.export docs/_build/quick/explorer
+        CNNLESSON_PROFILE=quick python -m cnnlesson.export docs/_build/quick/site-extra
 
     A folder this function did not write is left alone:
 
