@@ -254,6 +254,8 @@ html_theme_options.update({
     "repository_url": REPOSITORY_URL,
     "use_repository_button": True,
     "footer_content_items": ["author.html", "copyright.html", "release-footer.html"],
+    # A citation's address reads in full, not shortened to "owner/repository".
+    "shorten_urls": False,
 })
 # For pages' text: {{ version }}, and {{ cite_address }}, the address a citation gives (the
 # site's when the build has one, else the repository's), as a link.
