@@ -7,7 +7,8 @@ each: :mod:`~cnnlesson.data` (CIFAR-10), :mod:`~cnnlesson.models` (the networks)
 data), :mod:`~cnnlesson.analysis` (counts, sizes, fields, FLOPs, kernels),
 :mod:`~cnnlesson.uncertainty` (what a measured accuracy can tell),
 :mod:`~cnnlesson.wording` (numbers in words and tables), :mod:`~cnnlesson.plotting`
-(figures) and :mod:`~cnnlesson.profiles` (how much the build trains).
+(figures), :mod:`~cnnlesson.profiles` (how much the build trains) and
+:mod:`~cnnlesson.about` (the version and the project's addresses).
 """
 
 import os
@@ -16,6 +17,7 @@ import os
 # lesson's executed cells; errors still show.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from cnnlesson import about  # noqa: E402
 from cnnlesson.data import (  # noqa: E402
     CIFAR10_CLASSES,
     DatasetError,
@@ -34,7 +36,8 @@ from cnnlesson.train import (  # noqa: E402
     train_model,
 )
 
-__version__ = "0.1.0"
+# Written once, in pyproject.toml; the installed metadata carries it here.
+__version__ = about.version()
 
 __all__ = [
     "CIFAR10_CLASSES",

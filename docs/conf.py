@@ -241,6 +241,26 @@ html_theme_options = {
     "toc_title": "On this page",
 }
 
+# The version and the repository's address are written once, in pyproject.toml
+# (cnnlesson.about reads them): the header links the repository, and every page's footer
+# names the version and links the changelog (_templates/release-footer.html).
+from cnnlesson import about  # noqa: E402
+
+REPOSITORY_URL = about.project_urls().get("Repository")
+if not REPOSITORY_URL:
+    raise RuntimeError("pyproject.toml's [project.urls] names no Repository address; add "
+                       'Repository = "https://..." there')
+html_theme_options.update({
+    "repository_url": REPOSITORY_URL,
+    "use_repository_button": True,
+    "footer_content_items": ["author.html", "copyright.html", "release-footer.html"],
+    # A citation's address reads in full, not shortened to "owner/repository".
+    "shorten_urls": False,
+})
+# For pages' text: {{ version }}, and {{ cite_address }}, the address a citation gives (the
+# site's when the build has one, else the repository's), as a link.
+myst_substitutions = {"version": release, "cite_address": f"<{html_baseurl or REPOSITORY_URL}>"}
+
 def _images(subset):
     return "all 50,000 images" if subset is None else f"{subset:,} images"
 
@@ -288,7 +308,7 @@ def _write_profile_stamp(app, exception):
 def setup(app):
     # Fail early, with a clear message, if a module the API page lists cannot be imported.
     for module in ("data", "models", "extract", "export", "analysis", "train", "cache",
-                   "uncertainty", "wording", "plotting", "profiles"):
+                   "uncertainty", "wording", "plotting", "profiles", "about"):
         importlib.import_module(f"cnnlesson.{module}")
     app.connect("autodoc-skip-member", _skip_namedtuple_fields)
     app.connect("env-get-outdated", _always_reread)

@@ -5,10 +5,12 @@ before Sphinx starts.  Once every page has been read (``env-updated``: sphinx-ga
 run the examples, myst-nb the pages), this extension zips
 ``cnnlesson-course-pack-<version>.zip`` beside it: the wheel, every example as ``.py`` and
 ``.ipynb``, the lesson pages as notebooks (``lesson_notebooks.py``, from the notebooks
-myst-nb executed), the README of ``docs/_templates/course-pack-README.md``, the licences
-and ``CITATION.cff``.  The site publishes that folder as it is
+myst-nb executed), the README of ``docs/_templates/course-pack-README.md``, the licences,
+``CHANGELOG.md`` and ``CITATION.cff``.  The site publishes that folder as it is
 (``html_extra_path``), so both files are at ``downloads/`` of the site; the roles
-``{course-pack}`text``` and ``{wheel}`text``` link to them.
+``{course-pack}`text``` and ``{wheel}`text``` link to them.  ``CITATION.cff`` is also
+written there, with the site's address when the build has one; ``{citation-file}`text```
+links to it.
 """
 
 from __future__ import annotations
@@ -20,9 +22,12 @@ from docutils import nodes
 from lesson_notebooks import LESSON_PAGES, install_cell, lesson_notebook
 from sphinx.errors import ExtensionError
 
+from cnnlesson import about
+
 DOCS = Path(__file__).resolve().parents[1]
 ROOT = DOCS.parent
-LEGAL = ("LICENSE", "LICENSE-docs", "CITATION.cff")
+#: Copied into the pack as they are.
+COPIED = ("LICENSE", "LICENSE-docs", "CHANGELOG.md")
 README = DOCS / "_templates" / "course-pack-README.md"
 
 
@@ -33,7 +38,22 @@ def downloads_folder(config) -> Path:
 
 def file_names(version: str) -> dict:
     return {"wheel": f"cnnlesson-{version}-py3-none-any.whl",
-            "pack": f"cnnlesson-course-pack-{version}.zip"}
+            "pack": f"cnnlesson-course-pack-{version}.zip", "citation": "CITATION.cff"}
+
+
+def citation_file(base_url: str | None) -> str:
+    """The repository's CITATION.cff, with the site's address as its ``url`` when the build
+    has one (the rest of the file as it is, comments included)."""
+    text = (ROOT / "CITATION.cff").read_text("utf-8")
+    if not base_url:
+        return text
+    lines = text.splitlines(keepends=True)
+    places = [i for i, line in enumerate(lines) if line.startswith("repository-code:")]
+    if not places:
+        raise ExtensionError("CITATION.cff gives no repository-code; python "
+                             ".ci/check_release.py says what it should be")
+    lines.insert(places[0] + 1, f'url: "{base_url}"\n')
+    return "".join(lines)
 
 
 def readme(version: str, wheel: str, base_url: str | None) -> str:
@@ -54,7 +74,8 @@ def readme(version: str, wheel: str, base_url: str | None) -> str:
     return README.read_text("utf-8").format(
         version=version, wheel=wheel, full_epochs=full["epochs"],
         quick_epochs=quick["epochs"], quick_subset=quick["subset"], lesson_list=lessons,
-        models_note=models_note)
+        models_note=models_note, repository=about.project_urls()["Repository"],
+        site=f"- The site: {base_url}\n" if base_url else "")
 
 
 def build_pack(app, env):
@@ -74,8 +95,11 @@ def build_pack(app, env):
 
     with zipfile.ZipFile(folder / names["pack"], "w", zipfile.ZIP_DEFLATED) as pack:
         pack.write(wheel, f"{top}/{wheel.name}")
-        for name in LEGAL:
+        for name in COPIED:
             pack.write(ROOT / name, f"{top}/{name}")
+        citation = citation_file(app.config.html_baseurl or None)
+        pack.writestr(f"{top}/CITATION.cff", citation)
+        (folder / "CITATION.cff").write_text(citation, "utf-8")
         for script in sorted((DOCS / "examples").glob("plot_*.py")):
             pack.write(script, f"{top}/examples/{script.name}")
             notebook = gallery / f"{script.stem}.ipynb"
@@ -107,4 +131,5 @@ def setup(app):
     app.connect("env-updated", build_pack)
     app.add_role("course-pack", _download_role("pack"))
     app.add_role("wheel", _download_role("wheel"))
+    app.add_role("citation-file", _download_role("citation"))
     return {"parallel_read_safe": True, "parallel_write_safe": True}
