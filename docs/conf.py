@@ -19,12 +19,14 @@ from pathlib import Path
 from pybtex.plugin import register_plugin
 from pybtex.style.formatting.plain import Style as PlainStyle
 from pybtex.style.sorting.author_year_title import SortingStyle as AuthorYearTitleSorting
+from sphinx_gallery.sorting import FunctionSortKey
 
 import cnnlesson
 
 # Local extensions and sphinx-gallery's hooks (scraper, example order), named by string
 # below.
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
+from gallery_support import lesson_order  # noqa: E402
 
 DOCS = Path(__file__).parent
 
@@ -142,7 +144,7 @@ sphinx_gallery_conf = {
     "abort_on_example_error": True,
     "only_warn_on_example_error": False,
     "remove_config_comments": True,
-    "within_subsection_order": "gallery_support.LessonOrder",
+    "within_subsection_order": FunctionSortKey(lesson_order, "the lesson's order"),
     "matplotlib_animations": False,
     "image_scrapers": ("gallery_support.scrape_with_alt_text",),
     "reset_modules": ("matplotlib", "gallery_support.release_keras"),

@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+from cnnlesson import about
 from cnnlesson.cache import (
     RESULT_FILE,
     WEIGHTS_FILE,
@@ -80,8 +81,6 @@ def publish_models(keys, folder) -> dict:
     >>> publish_models([], tempfile.mkdtemp())["models"]
     []
     """
-    from importlib.metadata import version
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     keys = list(dict.fromkeys(keys))
@@ -115,6 +114,6 @@ def publish_models(keys, folder) -> dict:
             "versions": result.get("versions", {}), "test_accuracy": result.get("test_accuracy"),
             "files": files,
         })
-    index = {"format": INDEX_FORMAT, "cnnlesson": version("cnnlesson"), "models": models}
+    index = {"format": INDEX_FORMAT, "cnnlesson": about.version(), "models": models}
     (folder / INDEX_FILE).write_text(json.dumps(index, indent=1, sort_keys=True), "utf-8")
     return index

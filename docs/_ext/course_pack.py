@@ -62,19 +62,11 @@ def readme(version: str, wheel: str, base_url: str | None) -> str:
     quick, full = PROFILES["quick"].lesson, PROFILES["full"].lesson
     lessons = "\n".join(f"  - `lessons/{name}.ipynb`" for name in LESSON_PAGES)
     where = (f"the site that built this pack ({base_url.rstrip('/')}/models/)" if base_url
-             else "a `models/` folder beside `examples/` and `lessons/` (the `models/` folder "
-                  "of a built site)")
-    models_note = (
-        "You need not train them at all: the first cell of every notebook, and the first "
-        f"lines of every example, fetch the models the site trained from {where}, checking "
-        "every file against the site's SHA-256 digests, so the full profile runs in minutes "
-        "and prints the site's numbers. Only without them (offline, say) are the models "
-        "trained here, with a notice of how long that takes. "
-        "`python -m cnnlesson models import SOURCE` fetches them all at once.")
+             else "a `models/` folder beside `examples/` and `lessons/` (a built site's)")
     return README.read_text("utf-8").format(
         version=version, wheel=wheel, full_epochs=full["epochs"],
         quick_epochs=quick["epochs"], quick_subset=quick["subset"], lesson_list=lessons,
-        models_note=models_note, repository=about.project_urls()["Repository"],
+        models_where=where, repository=about.project_urls()["Repository"],
         site=f"- The site: {base_url}\n" if base_url else "")
 
 

@@ -1,24 +1,16 @@
-"""The explorer page's scripts and styles, on that page and no other.
+"""The explorer page's scripts and styles, on that page and no other (its data is written
+before the build by ``python -m cnnlesson.export`` and published by ``html_extra_path``)."""
 
-Its data is not Sphinx's business: ``python -m cnnlesson.export`` writes it before the
-build and ``conf.py`` publishes it with ``html_extra_path``.
-"""
-
-SCRIPTS = ("explorer/network.js", "explorer/explain.js", "explorer/panel.js",
-           "explorer/views.js", "explorer/explorer.js")
-STYLES = ("explorer/explorer.css",)
+SCRIPTS = ("network.js", "explain.js", "panel.js", "views.js", "explorer.js")
 
 
 def _add_assets(app, pagename, templatename, context, doctree):
-    # Called during html-page-context, these add the files to this page only.
-    if pagename in app.config.explorer_pages:
-        for style in STYLES:
-            app.add_css_file(style)
+    if pagename == "explore":  # during html-page-context: for this page only
+        app.add_css_file("explorer/explorer.css")
         for script in SCRIPTS:
-            app.add_js_file(script, loading_method="defer")
+            app.add_js_file(f"explorer/{script}", loading_method="defer")
 
 
 def setup(app):
-    app.add_config_value("explorer_pages", ("explore",), "html")
     app.connect("html-page-context", _add_assets)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -20,17 +20,9 @@ ORDER = (
 )
 
 
-class LessonOrder:
-    """Sort key for ``within_subsection_order``: ORDER first, any other file after, by name."""
-
-    def __init__(self, src_dir):
-        self.src_dir = src_dir
-
-    def __call__(self, filename):
-        return (ORDER.index(filename) if filename in ORDER else len(ORDER), filename)
-
-    def __repr__(self):
-        return f"<{type(self).__name__}>"
+def lesson_order(filename):
+    """Sort key of the examples (``FunctionSortKey``): ORDER first, any other after, by name."""
+    return (ORDER.index(filename) if filename in ORDER else len(ORDER), filename)
 
 
 def scrape_with_alt_text(block, block_vars, gallery_conf, **kwargs):

@@ -1,18 +1,12 @@
 """The lesson pages as notebooks a student runs: the lesson, without the build.
 
-myst-nb writes every page it executes to ``jupyter_execute/<page>.ipynb``, and the values
-the page writes into its text to ``<page>.glue.json``. :func:`lesson_notebook` turns the
-two into a notebook that runs without Sphinx or myst-nb:
-
-- the build's own cells (``remove-cell``) are left out; a cell whose code the page hides
-  (``remove-input``) becomes what the page shows of it, its text or figure;
-- the glued values are written into the text, formatted by myst-nb's own rules, and the
-  site's roles and directives become plain Markdown;
-- a solution is hidden until opened: its text in ``<details>``, its code cells collapsed
-  (``metadata.jupyter.source_hidden``); every code cell starts without outputs.
-
-:func:`install_cell` is the first code cell of every notebook the site offers (the
-gallery's too, through sphinx-gallery's ``first_notebook_cell``).
+:func:`lesson_notebook` turns the page myst-nb executed (``jupyter_execute/<page>.ipynb``,
+its glued values in ``<page>.glue.json``) into a notebook without Sphinx or myst-nb: the
+build's own cells (``remove-cell``) left out, a cell whose code the page hides
+(``remove-input``) replaced by the text or figure it shows, the glued values written into
+the text by myst-nb's own formatting, roles and directives as plain Markdown, solutions
+hidden until opened (``<details>``, ``metadata.jupyter.source_hidden``), no outputs.
+:func:`install_cell` is the first code cell of every notebook the site offers.
 """
 
 from __future__ import annotations
