@@ -53,9 +53,9 @@ def _export(folder, profile):
 
     _say(f"  the tutorial's network: train_lesson_model({_call(profile.lesson)}), from the "
          "training cache when it holds it")
-    lesson = train_lesson_model(**profile.lesson, verbose=0).model
+    lesson = train_lesson_model(**profile.lesson, verbose=2).model
     _say(f"  the final design: train_design_model({_call(profile.design['final'])})")
-    design = train_design_model(**profile.design["final"], verbose=0).model
+    design = train_design_model(**profile.design["final"], verbose=2).model
     (x_train, y_train), (x_test, y_test) = load_cifar10(subset=1_000)
     pixels, labels, sources = choose_images(x_train, y_train, x_test, y_test,
                                             per_class=IMAGES_PER_CLASS)
