@@ -136,8 +136,13 @@ def _models(arguments):
             keys = published.used_keys(arguments.used)
             index = published.publish_models(keys, arguments.folder)
             size = sum(f["size"] for m in index["models"] for f in m["files"].values())
-            print(json.dumps({"published": len(index["models"]), "bytes": size}))
-            return 0
+            missing = sorted(set(keys) - {m["cache_key"] for m in index["models"]})
+            for key in missing:
+                print(f"error: model {key} was used but is not in the training cache, so it "
+                      "is not published; build with --clean to train it again", file=sys.stderr)
+            print(json.dumps({"published": len(index["models"]), "bytes": size,
+                              "missing": missing}))
+            return 1 if missing else 0
     except (published.ModelsSourceError, CacheNotWritableError, OSError) as error:
         raise_if_interrupted()
         print(f"error: {error}", file=sys.stderr)

@@ -12,7 +12,7 @@ import pytest
 
 from cnnlesson import train_lesson_model
 from cnnlesson.__main__ import main
-from cnnlesson.cache import cache_dir, cached_results
+from cnnlesson.cache import CacheWarning, cache_dir, cached_results
 from cnnlesson.published import (
     ModelsSourceError,
     import_models,
@@ -238,3 +238,18 @@ def test_the_used_log_keeps_each_key_once_in_order(tmp_path, monkeypatch):
     assert used_keys(log) == ["b" * 24, "a" * 24]
     shutil.rmtree(tmp_path)
     assert used_keys(log) == []
+
+
+def test_publishing_says_which_used_model_the_cache_lacks(tiny_cifar10, tmp_path, capsys,
+                                                          monkeypatch):
+    log = tmp_path / "used.txt"
+    monkeypatch.setenv("CNNLESSON_MODELS_USED", str(log))
+    trained = train_lesson_model(**RECIPE)
+    record_use("f" * 24)  # logged by a page, then lost from the cache
+    with pytest.warns(CacheWarning, match="is not published"):
+        assert main(["models", "publish", str(tmp_path / "models"), "--used", str(log)]) == 1
+    captured = capsys.readouterr()
+    assert json.loads(captured.out.strip().splitlines()[-1]) == {
+        "published": 1, "bytes": pytest.approx(1, abs=10**9), "missing": ["f" * 24]}
+    assert f"model {'f' * 24} was used but is not in the training cache" in captured.err
+    assert (tmp_path / "models" / trained.cache_key / "model.weights.h5").is_file()

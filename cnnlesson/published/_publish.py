@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import warnings
 from pathlib import Path
 
 from cnnlesson import about
@@ -95,10 +96,9 @@ def publish_models(keys, folder) -> dict:
         try:
             result = verify_entry(entry)
         except (OSError, ValueError, KeyError) as error:
-            import warnings
-
             warnings.warn(f"model {key} is not published: its cache entry is unusable "
-                          f"({error})", CacheWarning, stacklevel=2)
+                          f"({error}); build with --clean to train it again",
+                          CacheWarning, stacklevel=2)
             continue
         target = folder / key
         target.mkdir(exist_ok=True)
