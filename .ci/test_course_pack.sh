@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The course pack as a student meets it: unzipped in a folder outside the repository,
 # a fresh virtual environment, the pack's wheel installed (its dependencies from the
-# package index), then one example run as a script and as a notebook (nbclient), with
-# the quick profile and the local CIFAR-10 copy named by CNNLESSON_CIFAR10_DIR. Both
-# must finish and write their figures.
+# package index), then one example run as a script and as a notebook (nbclient), and the
+# lesson notebook of the network page, with the quick profile and the local CIFAR-10 copy
+# named by CNNLESSON_CIFAR10_DIR. Each must finish and draw its figures.
 #
 # Usage: .ci/test_course_pack.sh SITE_DIR [EXAMPLE]
 set -euo pipefail
@@ -56,8 +56,9 @@ script_figures=$(find "$work/figures/script" -name '*.png' -size +1k | wc -l)
 echo "the script wrote $script_figures figures"
 [ "$script_figures" -gt 0 ] || { echo "FAIL: the script wrote no figure"; exit 1; }
 
-echo "== notebook: examples/$example.ipynb"
-"$py" - "examples/$example.ipynb" "$work/figures/notebook" <<'EOF'
+for notebook in "examples/$example.ipynb" lessons/network.ipynb; do
+echo "== notebook: $notebook"
+"$py" - "$notebook" "$work/figures/notebook" <<'EOF'
 import base64
 import sys
 from pathlib import Path
@@ -75,8 +76,10 @@ for cell in notebook.cells:
         data = output.get("data", {})
         if "image/png" in data:
             count += 1
-            (folder / f"figure_{count}.png").write_bytes(base64.b64decode(data["image/png"]))
+            (folder / f"{path.stem}_figure_{count}.png").write_bytes(
+                base64.b64decode(data["image/png"]))
 print(f"the notebook ran {len(notebook.cells)} cells and drew {count} figures")
 sys.exit(0 if count else "FAIL: the notebook drew no figure")
 EOF
-echo "course pack: script and notebook ran"
+done
+echo "course pack: the script and the notebooks ran"

@@ -310,7 +310,7 @@ def _write_profile_stamp(app, exception):
 def setup(app):
     # Fail early, with a clear message, if a module the API page lists cannot be imported.
     for module in ("data", "models", "extract", "export", "analysis", "train", "cache",
-                   "uncertainty", "wording", "plotting", "profiles", "about"):
+                   "uncertainty", "wording", "plotting", "profiles", "about", "published"):
         importlib.import_module(f"cnnlesson.{module}")
     app.connect("autodoc-skip-member", _skip_namedtuple_fields)
     app.connect("env-get-outdated", _always_reread)
