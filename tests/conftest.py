@@ -122,3 +122,15 @@ def close_figures():
     yield
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
+
+
+@pytest.fixture(scope="module")
+def noxfile():
+    """The repository's noxfile, imported as a module (nox is a test dependency)."""
+    root = str(Path(__file__).resolve().parents[1])
+    sys.path.insert(0, root)
+    try:
+        import noxfile
+    finally:
+        sys.path.remove(root)
+    return noxfile

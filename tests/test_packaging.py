@@ -1,7 +1,6 @@
 """The wheel builds wherever pip says it can, and a failed build stops the docs session."""
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -32,16 +31,6 @@ class FakeSession:
 
     def error(self, message):
         raise RuntimeError(message)
-
-
-@pytest.fixture(scope="module")
-def noxfile():
-    sys.path.insert(0, str(ROOT))
-    try:
-        import noxfile
-    finally:
-        sys.path.remove(str(ROOT))
-    return noxfile
 
 
 def test_a_wheel_that_pip_did_not_write_stops_the_docs_session(noxfile, tmp_path):

@@ -3,7 +3,6 @@ and the package agree with it, and the release check names each disagreement."""
 
 import importlib.util
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -162,16 +161,6 @@ class ReleaseSession:
 
     def error(self, message):
         raise RuntimeError(message)
-
-
-@pytest.fixture(scope="module")
-def noxfile():
-    sys.path.insert(0, str(ROOT))
-    try:
-        import noxfile
-    finally:
-        sys.path.remove(str(ROOT))
-    return noxfile
 
 
 def test_nox_release_checks_first_then_builds_the_site_with_its_options(noxfile):
