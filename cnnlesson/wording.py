@@ -7,7 +7,7 @@ comparative word is decided by the numbers as they are shown (:func:`comparison_
 a count reads right for one and for many (:func:`count`), a change of accuracy is
 described as its measurement allows (:func:`describe_change`), a measured accuracy stands
 beside a reported one without a verdict (:func:`against_reported`), and a lesson page states
-what it costs to read (:func:`reading_minutes`) and to run (:func:`running_time`).
+what it costs to read (:func:`reading_minutes`) and to train (:func:`training_time`).
 """
 
 from __future__ import annotations
@@ -198,8 +198,8 @@ def against_reported(measured, reported, who="the tutorial"):
     return f"this run: {measured:.1%}; {who} reports about {reported:.0%}"
 
 
-def running_time(results):
-    """How long the training behind a page took where the site was built, in words.
+def training_time(results):
+    """How long the training behind a page took where the site was built, in a few words.
 
     Parameters
     ----------
@@ -211,8 +211,8 @@ def running_time(results):
     Returns
     -------
     str
-        The total as roughly as a measurement on another machine deserves, the machine's
-        cores where known, and what a student who fetches the site's trained models waits.
+        The total, as roughly as a measurement on another machine deserves, and the
+        number of cores it was measured on where known.
 
     Examples
     --------
@@ -220,26 +220,20 @@ def running_time(results):
     >>> runs = [Run(cache_key="a", train_seconds=600, machine={"cores": 2}),
     ...         Run(cache_key="b", train_seconds=240, machine={"cores": 2}),
     ...         Run(cache_key="a", train_seconds=600, machine={"cores": 2})]
-    >>> print(running_time(runs))
-    about 14 min of training on the 2-core machine that built this site, or seconds for a
-    student who fetches the site's trained models
-    >>> print(running_time([Run(cache_key="c", train_seconds=20, machine={})]))
-    under a minute of training on the machine that built this site, or seconds for a
-    student who fetches the site's trained models
+    >>> training_time(runs)
+    'about 14 min on 2 cores'
+    >>> training_time([Run(cache_key="c", train_seconds=20, machine={})])
+    'under a minute'
     """
     runs = {result.cache_key: result for result in results}
     if not runs:
-        raise ValueError("running_time needs the training results a page uses, got none")
-    seconds = sum(run.train_seconds for run in runs.values())
+        raise ValueError("training_time needs the training results a page uses, got none")
+    duration = rough_duration(sum(run.train_seconds for run in runs.values()))
     cores = {(run.machine or {}).get("cores") for run in runs.values()}
-    if len(cores) == 1 and None not in cores:
-        where = f"the {cores.pop()}-core machine that built this site"
-    elif len(cores) == 1:
-        where = "the machine that built this site"
-    else:
-        where = "the machines that built this site"
-    return (f"{rough_duration(seconds)} of training on {where}, or seconds for a student who "
-            "fetches the site's trained models")
+    if len(cores) > 1:
+        return f"{duration} on several machines"
+    (number,) = cores
+    return duration if number is None else f"{duration} on {count(number, 'core')}"
 
 
 #: Prose read per minute, and lines of code read per minute, by a learner who follows.
