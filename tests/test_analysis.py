@@ -299,7 +299,7 @@ def test_stacked_vs_single_numbers():
 
 
 def test_best_conv_fit_recovers_a_convolution_and_its_bias():
-    x = rng(7).normal(size=(3, 10, 10, 2))
+    x = rng(7).normal(size=(3, 12, 12, 2))
     kernel, bias = rng(8).normal(size=(5, 5, 2, 3)), np.array([0.5, -1.0, 2.0])
     fit = best_conv_fit(x, apply_conv2d(x, kernel, bias))
     assert np.allclose(fit.kernel, kernel) and np.allclose(fit.bias, bias)

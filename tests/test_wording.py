@@ -71,8 +71,8 @@ def test_a_run_is_shown_beside_the_reported_number_without_a_verdict():
 
 
 def test_reading_time_counts_prose_and_shown_code_only():
-    prose = "word " * 400                       # two minutes at 200 words a minute
-    shown = "```{code-cell} python\n" + "x = 1\n" * 40 + "```\n"   # two minutes of code
+    prose = "word " * 400 + "\n\n"             # two minutes at 200 words a minute
+    shown = "```{code-cell} python\n" + "x = 1\n" * 40 + "```\n\n"  # two minutes of code
     hidden = "```{code-cell} python\n:tags: [remove-cell]\n\n" + "x = 1\n" * 400 + "```\n"
     assert reading_minutes(prose) == 2
     assert reading_minutes(prose + shown) == 4
