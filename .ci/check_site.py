@@ -38,8 +38,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-LESSON_PAGES = ("index", "network", "feature_maps", "explore", "convolution_effects", "design",
-                "errata", "how_built", "api", "cite", "bibliography")
+LESSON_PAGES = ("index", "network", "feature_maps", "explore", "convolution_effects",
+                "convolution_channels", "design", "errata", "how_built", "api", "cite",
+                "bibliography")
 BANNER_CLASS = "cnnlesson-profile-banner"
 
 

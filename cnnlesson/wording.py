@@ -4,13 +4,17 @@ A page that computes a comparison shows it with :func:`markdown_table`; myst-nb 
 result like any table written by hand, so the numbers in the prose and in the table come
 from the same run.  Sentences built from numbers use the helpers below, so that a
 comparative word is decided by the numbers as they are shown (:func:`comparison_word`),
-a count reads right for one and for many (:func:`count`), and a change of accuracy is
-described as its measurement allows (:func:`describe_change`).
+a count reads right for one and for many (:func:`count`), a change of accuracy is
+described as its measurement allows (:func:`describe_change`), a measured accuracy stands
+beside a reported one without a verdict (:func:`against_reported`), and a lesson page states
+what it costs to read (:func:`reading_minutes`) and to train (:func:`training_time`).
 """
 
 from __future__ import annotations
 
 import re
+
+from cnnlesson.profiles import rough_duration
 
 
 class MarkdownTable:
@@ -178,6 +182,58 @@ def describe_change(change):
         return text
     return text + (", but this schedule is too short to decide what the change does in "
                    "full training")
+
+
+def against_reported(measured, reported, who="the tutorial"):
+    """A measured accuracy beside a reported one, for a reader whose run may differ.
+
+    Nothing is judged: a student's own run, on other hardware or another schedule, prints
+    its number beside the one it is meant to be compared with.
+
+    Examples
+    --------
+    >>> against_reported(0.669, 0.70)
+    'this run: 66.9%; the tutorial reports about 70%'
+    """
+    return f"this run: {measured:.1%}; {who} reports about {reported:.0%}"
+
+
+def training_time(results):
+    """How long the training behind a page took where the site was built, in a few words.
+
+    Parameters
+    ----------
+    results : iterable of cnnlesson.TrainingResult
+        The trained models a page uses; a model used twice (the same ``cache_key``) is
+        counted once.  Each carries the ``train_seconds`` measured when it was trained and
+        the ``machine`` it was trained on.
+
+    Returns
+    -------
+    str
+        The total, as roughly as a measurement on another machine deserves, and the
+        number of cores it was measured on where known.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as Run
+    >>> runs = [Run(cache_key="a", train_seconds=600, machine={"cores": 2}),
+    ...         Run(cache_key="b", train_seconds=240, machine={"cores": 2}),
+    ...         Run(cache_key="a", train_seconds=600, machine={"cores": 2})]
+    >>> training_time(runs)
+    'about 14 min on 2 cores'
+    >>> training_time([Run(cache_key="c", train_seconds=20, machine={})])
+    'under a minute'
+    """
+    runs = {result.cache_key: result for result in results}
+    if not runs:
+        raise ValueError("training_time needs the training results a page uses, got none")
+    duration = rough_duration(sum(run.train_seconds for run in runs.values()))
+    cores = {(run.machine or {}).get("cores") for run in runs.values()}
+    if len(cores) > 1:
+        return f"{duration} on several machines"
+    (number,) = cores
+    return duration if number is None else f"{duration} on {count(number, 'core')}"
 
 
 #: Prose read per minute, and lines of code read per minute, by a learner who follows.

@@ -13,6 +13,7 @@ from cnnlesson.analysis import (
     GREY_WEIGHTS,
     ReceptiveField,
     apply_conv2d,
+    best_conv_fit,
     check_decomposition,
     compose_kernels,
     conv2d_layer_with_weights,
@@ -297,6 +298,27 @@ def test_stacked_vs_single_numbers():
     assert stacked_vs_single_check(seed=1).relu_fit_residual > 0.05
 
 
+def test_best_conv_fit_recovers_a_convolution_and_its_bias():
+    x = rng(7).normal(size=(3, 12, 12, 2))
+    kernel, bias = rng(8).normal(size=(5, 5, 2, 3)), np.array([0.5, -1.0, 2.0])
+    fit = best_conv_fit(x, apply_conv2d(x, kernel, bias))
+    assert np.allclose(fit.kernel, kernel) and np.allclose(fit.bias, bias)
+    assert fit.residual < 1e-9
+    # The fitted kernel, applied, gives the fit the residual measures.
+    one_image = best_conv_fit(x[0], apply_conv2d(x[0], kernel, bias), size=5)
+    assert np.allclose(apply_conv2d(x[0], one_image.kernel, one_image.bias),
+                       apply_conv2d(x[0], kernel, bias))
+
+
+def test_best_conv_fit_of_a_relu_stack_leaves_a_residual():
+    x = rng(9).normal(size=(4, 12, 12, 3))
+    k1, k2 = rng(10).normal(size=(3, 3, 3, 6)), rng(11).normal(size=(3, 3, 6, 2))
+    relu = apply_conv2d(np.maximum(apply_conv2d(x, k1), 0.0), k2)
+    linear = apply_conv2d(apply_conv2d(x, k1), k2)
+    assert best_conv_fit(x, linear).residual < 1e-9
+    assert 0.05 < best_conv_fit(x, relu).residual < 1.0
+
+
 # --- feature maps as sums over channels ------------------------------------------------------
 
 def test_decomposition_matches_keras_layer():
@@ -402,6 +424,9 @@ K33 = np.ones((3, 3, 3, 2))
     (lambda: conv2d_layer_with_weights(np.ones((3, 3))), "kernel must have the Keras layout"),
     (lambda: conv2d_layer_with_weights(K33, padding="causal"), "padding must be"),
     (lambda: stacked_vs_single_check(n_images=1, image_size=6), "more output pixels"),
+    (lambda: best_conv_fit(np.ones((6, 6, 3)), np.ones((2, 2, 1))), "more output positions"),
+    (lambda: best_conv_fit(np.ones((8, 8, 1)), np.ones((8, 8, 1))), r"target must have shape"),
+    (lambda: best_conv_fit(np.ones((8, 8, 1)), np.ones((4, 4, 1)), size=0), "size must be"),
     (lambda: stacked_vs_single_check(image_size=4), "must not exceed the input"),
     (lambda: stacked_vs_single_check(mid_channels=0), "mid_channels must be a positive"),
     (lambda: decompose_feature_map(np.ones((1, 4, 4, 3)), K33, None, 0), "image must be"),

@@ -15,7 +15,8 @@ one idea each:
 - a reference convolution in NumPy (:func:`apply_conv2d`), the same kernel in a Keras layer
   (:func:`conv2d_layer_with_weights`), and 1x1 channel mixing (:func:`mix_channels_1x1`);
 - two stacked convolutions as one composed kernel, and why a ReLU between them breaks the
-  identity (:func:`compose_kernels`, :func:`stacked_vs_single_check`);
+  identity (:func:`compose_kernels`, :func:`stacked_vs_single_check`), measured by the best
+  single convolution a least-squares fit can find (:func:`best_conv_fit`);
 - one feature map as a sum of per-channel maps (:func:`decompose_feature_map`);
 - the effective receptive field: the gradient of a central unit with respect to the input,
   averaged over images (Luo et al., 2016) (:func:`effective_receptive_field`,
@@ -32,7 +33,13 @@ inside the functions that compare against a real layer.
 from __future__ import annotations
 
 from cnnlesson.analysis._abstraction import layer_likeness, map_likeness
-from cnnlesson.analysis._composition import StackedCheck, compose_kernels, stacked_vs_single_check
+from cnnlesson.analysis._composition import (
+    ConvFit,
+    StackedCheck,
+    best_conv_fit,
+    compose_kernels,
+    stacked_vs_single_check,
+)
 from cnnlesson.analysis._confusion import Confusion, confusion_counts, most_confused
 from cnnlesson.analysis._convolution import (
     GREY_WEIGHTS,
@@ -82,8 +89,9 @@ from cnnlesson.analysis._sizes import (
 )
 
 __all__ = [
-    "apply_conv2d", "check_decomposition", "compose_kernels", "Confusion", "confusion_counts",
-    "conv2d_layer_with_weights", "conv2d_params", "conv3d_params", "conv_forward_flops",
+    "apply_conv2d", "best_conv_fit", "check_decomposition", "compose_kernels", "Confusion",
+    "confusion_counts", "conv2d_layer_with_weights", "conv2d_params", "ConvFit", "conv3d_params",
+    "conv_forward_flops",
     "conv_output_size", "decompose_feature_map", "dense_forward_flops", "dense_params",
     "effective_area", "effective_receptive_field", "EffectiveField", "FeatureMapParts",
     "forward_flops_per_image", "GREY_WEIGHTS", "is_flop_free", "is_learnable",

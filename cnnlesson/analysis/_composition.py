@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 
 from cnnlesson._checks import positive_int
-from cnnlesson.analysis._convolution import _as_bias, _as_kernel, apply_conv2d
+from cnnlesson.analysis._convolution import _as_batch, _as_bias, _as_kernel, apply_conv2d
 from cnnlesson.analysis._sizes import conv_output_size
 
 
@@ -81,14 +81,89 @@ class StackedCheck(NamedTuple):
     """The same with a ReLU between the two layers: clearly above 0."""
 
 
-def _relative_fit_residual(x, target, size):
-    # Best affine map from each size x size x C input patch to the output pixel.
+class ConvFit(NamedTuple):
+    """The best single convolution for a target, fitted by least squares (:func:`best_conv_fit`)."""
+
+    kernel: np.ndarray
+    """``(size, size, C, F)``, Keras layout: apply it with :func:`apply_conv2d`."""
+    bias: np.ndarray
+    """``(F,)``."""
+    residual: float
+    """``||fit - target|| / ||target - mean(target)||``: 0 for a perfect fit, 1 for a fit no
+    better than a constant."""
+
+
+def best_conv_fit(images, target, size=5):
+    """The single ``size`` x ``size`` convolution (weights and bias) closest to ``target``.
+
+    Fits, by least squares over every output position of every image, the affine map from
+    each ``size`` x ``size`` x C input patch to the target's values there: the best any one
+    'valid' convolution of that size can do. A residual of 0 means some such convolution
+    computes the target; a clearly positive one means none does.
+
+    Parameters
+    ----------
+    images : array_like
+        ``(H, W, C)`` or ``(N, H, W, C)``.
+    target : array_like
+        ``(H - size + 1, W - size + 1, F)``, or a batch of those: what the convolution
+        should output at each 'valid' position.
+    size : int
+        The kernel's height and width.
+
+    Returns
+    -------
+    ConvFit
+
+    Raises
+    ------
+    ValueError
+        When the target's positions do not match a 'valid' convolution of ``size``, or when
+        there are no more positions than fitted numbers (an under-determined fit would reach
+        residual 0 and prove nothing).
+
+    Examples
+    --------
+    Two linear 3x3 layers are one 5x5 convolution, so the fit is exact:
+
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(4, 12, 12, 2))
+    >>> k1, k2 = rng.normal(size=(3, 3, 2, 3)), rng.normal(size=(3, 3, 3, 1))
+    >>> fit = best_conv_fit(x, apply_conv2d(apply_conv2d(x, k1), k2))
+    >>> fit.kernel.shape, fit.residual < 1e-9
+    ((5, 5, 2, 1), True)
+
+    With a ReLU between them, no 5x5 convolution is:
+
+    >>> relu_stack = apply_conv2d(np.maximum(apply_conv2d(x, k1), 0), k2)
+    >>> best_conv_fit(x, relu_stack).residual > 0.05
+    True
+    """
+    x, _ = _as_batch(images)
+    y = np.asarray(target, dtype=np.float64)
+    size = positive_int(size, "size")
+    if y.ndim == 3:
+        y = y[None]
+    out_h, out_w = (conv_output_size(n, size) for n in x.shape[1:3])
+    if y.ndim != 4 or y.shape[:3] != (x.shape[0], out_h, out_w):
+        raise ValueError(f"target must have shape ({x.shape[0]}, {out_h}, {out_w}, F): the "
+                         f"'valid' output of a {size}x{size} convolution of these images; got "
+                         f"{y.shape}")
+    channels = x.shape[-1]
+    positions = y.shape[0] * out_h * out_w
+    if positions <= size * size * channels + 1:
+        raise ValueError(f"need more output positions ({positions}) than fitted numbers per "
+                         f"filter ({size * size * channels + 1}); use more or larger images")
+    # One row per output position: its input patch, as (row, column, channel), then a 1.
     patches = np.lib.stride_tricks.sliding_window_view(x, (size, size), axis=(1, 2))
-    design = patches.reshape(-1, patches[0, 0, 0].size)
-    design = np.hstack([design, np.ones((design.shape[0], 1))])
-    y = target.reshape(-1, target.shape[-1])
-    coef = np.linalg.lstsq(design, y, rcond=None)[0]
-    return float(np.linalg.norm(design @ coef - y) / np.linalg.norm(y - y.mean(axis=0)))
+    patches = np.moveaxis(patches, 3, -1).reshape(positions, -1)
+    design = np.hstack([patches, np.ones((positions, 1))])
+    values = y.reshape(positions, -1)
+    coef = np.linalg.lstsq(design, values, rcond=None)[0]
+    spread = np.linalg.norm(values - values.mean(axis=0))
+    residual = float(np.linalg.norm(design @ coef - values) / spread) if spread else 0.0
+    kernel = coef[:-1].reshape(size, size, channels, values.shape[1])
+    return ConvFit(kernel, coef[-1], residual)
 
 
 def stacked_vs_single_check(in_channels=3, mid_channels=8, out_channels=4, image_size=16,
@@ -136,5 +211,5 @@ def stacked_vs_single_check(in_channels=3, mid_channels=8, out_channels=4, image
     kernel, bias = compose_kernels(k1, k2, b1, b2)
     relu = apply_conv2d(np.maximum(hidden, 0.0), k2, b2)
     return StackedCheck(float(np.abs(apply_conv2d(x, kernel, bias) - linear).max()),
-                        _relative_fit_residual(x, linear, 5),
-                        _relative_fit_residual(x, relu, 5))
+                        best_conv_fit(x, linear, 5).residual,
+                        best_conv_fit(x, relu, 5).residual)

@@ -23,7 +23,16 @@ import numpy as np
 
 import cnnlesson
 from cnnlesson import analysis
-from cnnlesson.plotting import describe, plot_feature_maps, set_alt_text
+
+# sphinx_gallery_start_ignore
+from cnnlesson.plotting import (  # the site's alt text for each figure
+    describe,
+    plot_feature_maps,
+    set_alt_text,
+)
+from cnnlesson.wording import comparison_word
+
+# sphinx_gallery_end_ignore
 
 profile = cnnlesson.profiles.announce()
 # The trained models of the site this example comes from, fetched when needed and checked;
@@ -36,36 +45,30 @@ print(f"Test accuracy of this model: {result.test_accuracy:.1%}")
 
 (x_train, y_train), (x_test, y_test) = cnnlesson.load_cifar10(subset=profile.lesson["subset"])
 classes = cnnlesson.CIFAR10_CLASSES
+# sphinx_gallery_start_ignore
 assert y_train[7, 0] == 7 and classes[7] == "horse"
+# sphinx_gallery_end_ignore
 horse = cnnlesson.scale_images(x_train[7])
 print(f"X_train[7]: shape {horse.shape}, label {y_train[7, 0]} ({classes[y_train[7, 0]]})")
 
 # %%
 # Every layer's output at once
 # ----------------------------
-# :func:`cnnlesson.feature_extractor` builds a model with the same input that
-# returns the output of every layer, as the tutorial does with
+# :func:`cnnlesson.feature_extractor` builds the tutorial's extractor: a model
+# with the same input that returns the output of every layer, as
 # ``keras.Model(inputs=model.inputs, outputs=[layer.output for layer in
-# model.layers])``. For one image, the layers up to the pooling still have
-# the shape of a picture: height, width, feature maps.
+# model.layers])`` does. The lesson page :ref:`feature-maps` lists what each
+# layer returns; here the extractor runs on the horse and, further down, on
+# four test images.
 extractor = cnnlesson.feature_extractor(model)
 outputs = [np.asarray(output)[0] for output in extractor(horse[np.newaxis])]
-print(f"{'index':>5}  {'layer':<14} {'output shape':<16} {'zeros':>6}  {'mean':>6}")
-for index, (layer, output) in enumerate(zip(model.layers, outputs, strict=True)):
-    print(f"{index:>5}  {layer.name:<14} {str(output.shape):<16} "
-          f"{np.mean(output == 0):>6.1%}  {output.mean():>6.3f}")
-
-# %%
-# The column "zeros" is the share of outputs the ReLU set to exactly zero.
-# Layer 1 is the dropout between the two convolutions. Dropout acts only during
-# training; at prediction time it passes its input through unchanged, so its
-# output equals the first convolution's. That is why the second convolution is
-# ``model.layers[2]`` in the tutorial, not ``model.layers[1]``.
+print(f"{len(outputs)} outputs, one per layer; layer 3 ({model.layers[3].name}) "
+      f"returns {outputs[3].shape}")
+# sphinx_gallery_start_ignore
+# At prediction time dropout passes its input through; the one-layer helper agrees.
 assert np.array_equal(outputs[1], outputs[0])
-print("Output of 'dropout' equals output of 'conv2d' at prediction time: True")
-
-# The same maps through the one-layer helper, as a cross-check of the extractor.
 assert np.allclose(cnnlesson.feature_maps(model, horse, "conv2d_1"), outputs[2], atol=1e-5)
+# sphinx_gallery_end_ignore
 
 # %%
 # After max pooling
@@ -77,9 +80,11 @@ assert np.allclose(cnnlesson.feature_maps(model, horse, "conv2d_1"), outputs[2],
 # flattened into one vector of 8,192 numbers for the dense layers.
 figure = plot_feature_maps(outputs[3], image=horse,
                            title="Layer 3 (max_pooling2d): 32 pooled maps of X_train[7], 16×16")
+# sphinx_gallery_start_ignore
 set_alt_text(figure,
              "Output of the max-pooling layer of the trained network for the training image "
              "of a horse, half the size of the convolution's maps. " + describe(figure))
+# sphinx_gallery_end_ignore
 
 # %%
 # How much does each layer still look like the picture?
@@ -107,11 +112,13 @@ for name, image, layer_outputs in zip(names, images, all_outputs, strict=True):
     scores = [analysis.layer_likeness(layer_outputs[i], image) for i in (0, 2, 3)]
     print(f"{name:<24} " + " ".join(f"{score:>8.2f}" for score in scores)
           + f"  {np.mean(layer_outputs[0] == 0):>8.1%} {np.mean(layer_outputs[2] == 0):>8.1%}")
-less_alike = sum(analysis.layer_likeness(outs[2], image)
-                 < analysis.layer_likeness(outs[0], image)
-                 for image, outs in zip(images, all_outputs, strict=True))
-print(f"The second convolution looks less like the picture than the first for {less_alike} "
-      f"of {len(images)} images.")
+# Compared as the table shows them, to two decimals: equal-looking scores are a tie.
+verdicts = [comparison_word(analysis.layer_likeness(outs[2], image),
+                            analysis.layer_likeness(outs[0], image), ".2f")
+            for image, outs in zip(images, all_outputs, strict=True)]
+print(f"Likeness of the second convolution against the first, over {len(images)} images: "
+      f"lower for {verdicts.count('lower')}, about the same for "
+      f"{verdicts.count('about the same')}, higher for {verdicts.count('higher')}.")
 
 # %%
 # The same maps for other images
@@ -144,12 +151,14 @@ axes[0, 0].set_title("input", fontsize="medium")
 for axis in axes.ravel():
     axis.set_xticks([])
     axis.set_yticks([])
+# sphinx_gallery_start_ignore
 set_alt_text(figure,
              f"A grid of {len(images)} rows, one per image ("
              + ", ".join(name.split(" ")[1].strip("()") for name in names)
              + "), each showing the input and then the same six feature maps: "
              + ", ".join(f"{model.layers[layer].name} map {n}" for layer, n in columns)
              + ". Each column has one colour scale for all rows.")
+# sphinx_gallery_end_ignore
 
 # %%
 # Conclusion

@@ -22,15 +22,22 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import cnnlesson
+
+# sphinx_gallery_start_ignore
 from cnnlesson.analysis import (
-    conv2d_params,
+    conv2d_params,  # the site checks the table against it
     forward_flops_per_image,
     parameter_table,
     receptive_field,
     total_parameters,
 )
-from cnnlesson.plotting import plot_variant_comparison, set_alt_text
+from cnnlesson.plotting import (
+    plot_variant_comparison,
+    set_alt_text,  # the site's alt text for each figure
+)
 from cnnlesson.uncertainty import compare_accuracies, n_test_images
+
+# sphinx_gallery_end_ignore
 
 profile = cnnlesson.profiles.announce()
 # The trained models of the site this example comes from, fetched when needed and checked;
@@ -39,7 +46,6 @@ cnnlesson.use_site_models()
 schedule = profile.comparison
 print(f"Build profile: {profile.name}")
 print(f"Comparison schedule: {schedule}")
-print(f"CIFAR-10 comes from: {cnnlesson.cifar10_source()}")
 
 # %%
 # What the filter size changes, before any training
@@ -60,8 +66,10 @@ designs = {}
 for k in sizes:
     model = cnnlesson.build_lesson_model(conv_kernel_sizes=(k, k), compile=False)
     table = {row.name: row.formula for row in parameter_table(model)}
+    # sphinx_gallery_start_ignore
     assert table["conv2d"] == conv2d_params(k, 3, 32)
     assert table["conv2d_1"] == conv2d_params(k, 32, 32)
+    # sphinx_gallery_end_ignore
     designs[k] = {
         "conv_params": table["conv2d"] + table["conv2d_1"],
         "total_params": total_parameters(model),
@@ -103,12 +111,10 @@ for k in sizes:
 # %%
 # The results
 # -----------
-# The standard error is that of a proportion measured on the test images: it
-# says how much the accuracy would move with another test set of the same
-# size, not with another training run
-# (:func:`cnnlesson.uncertainty.compare_accuracies`). Training time was measured
-# when each variant was trained, on whatever machine built the page, possibly
-# busy with other work, so it is a rough guide.
+# Each accuracy is printed with its standard error (:ref:`standard-error`
+# explains it). Training time was measured when each variant was trained, on
+# whatever machine built the page, possibly busy with other work, so it is a
+# rough guide.
 verdicts = compare_accuracies(
     {f"{k}×{k}": results[k].test_accuracy for k in sizes}, n_test_images(schedule),
     decisive=profile.is_lesson_recipe)
@@ -167,12 +173,14 @@ axis.grid(alpha=0.3)
 axis.legend(loc="upper left", fontsize="small")
 relative = {label: ", ".join(f"{v / values[reference]:.2f}" for v in values)
             for label, (values, *_) in series.items()}
+# sphinx_gallery_start_ignore
 set_alt_text(figure,
              "Line chart on a logarithmic scale of costs relative to the 3×3 network "
              "for filter sizes " + ", ".join(f"{k}×{k}" for k in sizes) + ". "
              + " ".join(f"{label[0].upper() + label[1:]}: {text}."
                         for label, text in relative.items())
              + " A dotted reference line shows (k/3) squared.")
+# sphinx_gallery_end_ignore
 
 # %%
 # Conclusion
@@ -182,11 +190,12 @@ set_alt_text(figure,
 # parameter count hardly changes because the dense layer holds almost all of
 # it. The receptive field grows linearly with k. Whether the wider view pays
 # off in accuracy is what the training runs measure, with one run per size and
-# the short comparison schedule. A size is called best only when it leads
-# every other by more than two standard errors, worse only when it trails the
-# leader by more than two; anything else, and everything in the quick
-# profile, whose schedule is too short to decide, is inconclusive. The
-# verdict for this build:
+# the short comparison schedule.
+# :func:`cnnlesson.uncertainty.compare_accuracies` calls a size best only when
+# it leads every other by more than two standard errors, worse only when it
+# trails the leader by more than two, and anything else inconclusive at this
+# schedule (as every difference of a schedule too short to decide). The
+# verdicts of this run:
 for verdict in verdicts:
     print(f"{verdict.name}: {verdict.accuracy:.1%} ± {verdict.standard_error:.1%} "
           f"({verdict.verdict})")

@@ -19,7 +19,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import cnnlesson
-from cnnlesson.plotting import describe, plot_kernels, set_alt_text
+
+# sphinx_gallery_start_ignore
+from cnnlesson.plotting import (  # the site's alt text for each figure
+    describe,
+    plot_kernels,
+    set_alt_text,
+)
+
+# sphinx_gallery_end_ignore
 
 profile = cnnlesson.profiles.announce()
 # The trained models of the site this example comes from, fetched when needed and checked;
@@ -39,7 +47,9 @@ print(f"Test accuracy of this model: {result.test_accuracy:.1%}")
 layer = result.model.layers[0]
 kernel, bias = (np.asarray(weights) for weights in layer.get_weights())
 print(f"Layer {layer.name!r}: kernel shape {kernel.shape}, bias shape {bias.shape}")
+# sphinx_gallery_start_ignore
 assert layer.name == "conv2d" and kernel.shape == (3, 3, 3, 32)
+# sphinx_gallery_end_ignore
 print(f"Weights: {kernel.size} in the kernel + {bias.size} biases = "
       f"{kernel.size + bias.size} parameters")
 
@@ -53,8 +63,10 @@ print(f"Weights: {kernel.size} in the kernel + {bias.size} biases = "
 # three slices are alike is drawn in greys and responds to brightness; a
 # filter with a coloured picture prefers one colour over another.
 rgb_view = plot_kernels(kernel, title="Trained first-layer filters as colour images")
+# sphinx_gallery_start_ignore
 set_alt_text(rgb_view,
              "The trained first layer of the lesson's network. " + describe(rgb_view))
+# sphinx_gallery_end_ignore
 
 # %%
 # Where training started
@@ -71,9 +83,11 @@ initial_layer = cnnlesson.build_lesson_model(seed=result.recipe["seed"]).layers[
 initial = np.asarray(initial_layer.get_weights()[0])
 initial_view = plot_kernels(initial,
                             title="The same filters before training (random initial weights)")
+# sphinx_gallery_start_ignore
 set_alt_text(initial_view,
              "The first layer's random weights before training. "
              + describe(initial_view))
+# sphinx_gallery_end_ignore
 
 change = np.linalg.norm(kernel - initial) / np.linalg.norm(initial)
 print(f"Size of the change made by training, relative to the initial weights: {change:.2f}")
@@ -119,12 +133,14 @@ axis.set(xlabel="filter", ylabel="share of squared weights in colour part", ylim
 axis.set_xticks(positions[::2])
 axis.legend(loc="upper right", fontsize="small", ncols=3)
 axis.grid(axis="y", alpha=0.3)
+# sphinx_gallery_start_ignore
 set_alt_text(figure,
              f"Bar chart of the colour share of each of the 32 first-layer filters, before "
              f"and after training: mean {share_before.mean():.2f} before, {share_after.mean():.2f} "
              f"after, from {share_after.min():.2f} (filter {order[0]}) to {share_after.max():.2f} "
              f"(filter {order[-1]}) after training; a dashed line marks 2/3, the value expected "
              "for random weights.")
+# sphinx_gallery_end_ignore
 
 # %%
 # The max-norm constraint
@@ -142,7 +158,9 @@ filter_norms = np.sqrt((kernel**2).sum(axis=(0, 1, 2)))
 print(f"Largest norm along the constrained axis: {column_norms.max():.3f} "
       f"(limit {config['max_value']})")
 print(f"Largest norm of a whole filter: {filter_norms.max():.3f}")
+# sphinx_gallery_start_ignore
 assert column_norms.max() <= config["max_value"] * (1 + 1e-4)
+# sphinx_gallery_end_ignore
 binding = column_norms.max() >= 0.99 * config["max_value"]
 print(f"Does the constraint bind on this layer? {'yes' if binding else 'no'}")
 

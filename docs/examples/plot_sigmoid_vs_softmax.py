@@ -23,7 +23,11 @@ import numpy as np
 from matplotlib.ticker import PercentFormatter
 
 import cnnlesson
-from cnnlesson.plotting import set_alt_text
+
+# sphinx_gallery_start_ignore
+from cnnlesson.plotting import set_alt_text  # the site's alt text for each figure
+
+# sphinx_gallery_end_ignore
 
 profile = cnnlesson.profiles.announce()
 # The trained models of the site this example comes from, fetched when needed and checked;
@@ -84,12 +88,14 @@ largest_gap = max(abs(a - b)
                   for a, b in zip(results["sigmoid"].history[key],
                                   results["softmax"].history[key], strict=True))
 print(f"Largest difference between the two runs' curves: {largest_gap:.2e}")
+# sphinx_gallery_start_ignore
 set_alt_text(figure,
              f"Loss and accuracy over {len(epochs)} epochs for the sigmoid and softmax "
              "networks, on training and test data. Final test accuracy: sigmoid "
              f"{results['sigmoid'].test_accuracy:.1%}, "
              f"softmax {results['softmax'].test_accuracy:.1%}; "
              f"the two networks' curves differ by at most {largest_gap:.2g}.")
+# sphinx_gallery_end_ignore
 
 # %%
 # Did the two trainings compute the same thing?
@@ -132,7 +138,9 @@ for activation in activations:
           f"median {median:.3f}, max {high:.3f}")
 agree = np.mean(outputs["sigmoid"].argmax(axis=1) == outputs["softmax"].argmax(axis=1))
 print(f"The two networks predict the same class for {agree:.2%} of the test images")
+# sphinx_gallery_start_ignore
 assert np.allclose(sums["softmax"], 1.0, atol=1e-4)
+# sphinx_gallery_end_ignore
 
 figure, axis = plt.subplots(figsize=(7, 3.8), layout="constrained")
 bins = np.linspace(0, max(10.0, sums["sigmoid"].max()), 81)
@@ -144,11 +152,13 @@ axis.set(xlabel="sum of the ten outputs for one test image",
          ylabel="number of test images",
          title="Sum of the output 'probabilities' per test image", xlim=(0, bins[-1]))
 axis.legend()
+# sphinx_gallery_start_ignore
 set_alt_text(figure,
              "Histogram of the sum of the ten sigmoid outputs per test image: from "
              f"{sums['sigmoid'].min():.2f} to {sums['sigmoid'].max():.2f}, median "
              f"{np.median(sums['sigmoid']):.2f}. A dashed line at 1 marks the softmax "
              "network, whose outputs always sum to 1.")
+# sphinx_gallery_end_ignore
 
 # %%
 # One image, read both ways

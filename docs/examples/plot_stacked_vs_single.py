@@ -5,11 +5,12 @@ Two stacked 3×3 convolutions or one 5×5?
 The tutorial repeats a rule behind VGG and most networks since: two 3×3
 convolutions in a row see a 5×5 window of the image, as one 5×5 convolution
 does, but with fewer parameters, so small stacked filters are preferred. The
-:ref:`convolution effects page <stacked-filters>` explains the rule: the
-shared window, the parameter count for equal channels in and out, and why a
-ReLU between the two layers makes the stack compute something no single 5×5
-filter can. This example asks a different question: in the lesson's own
-network, which of the two designs trains better?
+lesson page :ref:`stacked-filters` explains the rule: the shared window, the
+parameter count for equal channels in and out, and why a ReLU between the two
+layers makes the stack compute something no single 5×5 filter can (even the
+best one, fitted by :func:`cnnlesson.analysis.best_conv_fit`). This example
+asks a different question: in the lesson's own network, which of the two
+designs trains better?
 
 The two networks differ in more than the filter size. The stacked one is
 *deeper*: it has two convolutional layers, each with its ReLU, and the
@@ -36,6 +37,7 @@ import cnnlesson
 from cnnlesson.analysis import forward_flops_per_image, last_conv_receptive_field, parameter_table
 from cnnlesson.plotting import plot_variant_comparison
 from cnnlesson.uncertainty import compare_accuracies, n_test_images
+from cnnlesson.wording import points
 
 variants = {"two 3×3": (3, 3), "one 5×5": (5,)}
 designs = {}
@@ -109,12 +111,11 @@ figure = plot_variant_comparison(
 # costs more parameters and more computation than one 5×5 layer, because its
 # second layer is a whole 32-to-32 convolution; it is also a deeper network,
 # with a second ReLU and a dropout layer. What this buys in accuracy is
-# measured above, with one run each. The standard error counts only the
-# finite test set, not the spread between training runs, so a gap within two
-# standard errors is no evidence either way, and the quick profile's schedule
+# measured above, with one run each; a gap within two standard errors is no
+# evidence either way (:ref:`standard-error`), and the quick profile's schedule
 # is too short to decide anything:
 gap = results["two 3×3"].test_accuracy - results["one 5×5"].test_accuracy
-print(f"Two 3×3 minus one 5×5: {100 * gap:+.1f} percentage points")
+print(f"Two 3×3 minus one 5×5: {points(gap)}")
 for verdict in verdicts:
     print(f"{verdict.name}: {verdict.verdict}")
 ratio = designs["two 3×3"]["mflops"] / designs["one 5×5"]["mflops"]

@@ -28,6 +28,8 @@ from cnnlesson.plotting import (
     plot_per_class_accuracy,
     plot_training_curves,
 )
+from cnnlesson.uncertainty import n_test_images, standard_error
+from cnnlesson.wording import against_reported, count, points
 
 profile = cnnlesson.profiles.announce()
 # The trained models of the site this example comes from, fetched when needed and checked;
@@ -36,7 +38,6 @@ cnnlesson.use_site_models()
 print(f"Build profile: {profile.name}")
 print(f"Schedule: {profile.lesson}")
 print(f"Is this the tutorial's recipe? {profile.is_lesson_recipe}")
-print(f"CIFAR-10 comes from: {cnnlesson.cifar10_source()}")
 
 # %%
 # Train (or load) the model
@@ -84,18 +85,18 @@ for epoch, values in enumerate(zip(history["loss"], history["val_loss"], history
 # The final test accuracy, next to the tutorial's claim
 # -----------------------------------------------------
 # The tutorial reports "around 70%" after 25 epochs. One training run is one
-# sample: a different seed moves the result by a few tenths of a percent. The
-# standard error printed below covers only the finite test set (a binomial
-# estimate), not the variation between training runs.
+# sample, measured on a finite test set: the standard error printed below says
+# how far the test set alone can move it (:ref:`standard-error` explains it and
+# what it leaves out).
 claimed = 0.70
-n_test = 10_000 if profile.lesson["subset"] is None else profile.lesson["subset"]
-standard_error = np.sqrt(result.test_accuracy * (1 - result.test_accuracy) / n_test)
-print(f"Test accuracy after {result.recipe['epochs']} epochs: {result.test_accuracy:.1%} "
-      f"± {standard_error:.1%} (one standard error, {n_test:,} test images)")
-print(f"The tutorial's claim: about {claimed:.0%}")
-print(f"Difference: {100 * (result.test_accuracy - claimed):+.1f} percentage points")
+n_test = n_test_images(profile.lesson)
+error = standard_error(result.test_accuracy, n_test)
+print(f"After {count(result.recipe['epochs'], 'epoch')}, "
+      f"{against_reported(result.test_accuracy, claimed)}")
+print(f"Standard error: {error:.1%} ({n_test:,} test images); difference from the "
+      f"tutorial's number: {points(result.test_accuracy - claimed)}")
 if not profile.is_lesson_recipe:
-    print("This run is not the tutorial's recipe, so the comparison is not meaningful here.")
+    print("This run is not the tutorial's recipe: it trains too little to test the claim.")
 
 # %%
 # Which classes does the network confuse?
@@ -109,10 +110,13 @@ scores = model.predict(cnnlesson.scale_images(x_test), batch_size=256, verbose=0
 y_true = y_test.reshape(-1)
 y_pred = scores.argmax(axis=1)
 
-# The arg-max of the predictions must give the accuracy Keras reported.
+# The arg-max of the predictions gives the accuracy Keras reported.
 accuracy = np.mean(y_pred == y_true)
+print(f"Accuracy recomputed from the predictions: {accuracy:.1%} of {len(y_true):,} images "
+      f"(Keras: {result.test_accuracy:.1%})")
+# sphinx_gallery_start_ignore
 assert abs(accuracy - result.test_accuracy) < 1e-3, (accuracy, result.test_accuracy)
-print(f"Accuracy recomputed from the predictions: {accuracy:.1%} of {len(y_true):,} images")
+# sphinx_gallery_end_ignore
 
 figure = plot_confusion_matrix(y_true, y_pred, cnnlesson.CIFAR10_CLASSES,
                                title="Test images: true class against predicted class")
@@ -154,11 +158,11 @@ for index in order:
 # per-class bars show what the average hides: the classes are not equally
 # easy, and the mistakes gather on a few pairs of classes. In numbers:
 best_epoch = int(np.argmin(history["val_loss"])) + 1
-print(f"Test accuracy {result.test_accuracy:.1%} (tutorial: about {claimed:.0%})")
+print(f"Test accuracy: {against_reported(result.test_accuracy, claimed)}")
 print(f"Lowest test loss at epoch {best_epoch} of {len(history['val_loss'])}")
 gain = history["val_accuracy"][-1] - history["val_accuracy"][0]
 print(f"Test accuracy after the first epoch: {history['val_accuracy'][0]:.1%}; "
-      f"gained in the remaining epochs: {100 * gain:+.1f} percentage points")
+      f"gained in the remaining epochs: {points(gain)}")
 print(f"Best class {classes[order[0]]} {per_class[order[0]]:.1%}, "
       f"worst class {classes[order[-1]]} {per_class[order[-1]]:.1%}")
 top = mistakes[0]

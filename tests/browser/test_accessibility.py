@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-LESSON_PAGES = ("index", "network", "feature_maps", "explore", "convolution_effects", "design",
-                "errata")
+LESSON_PAGES = ("index", "network", "feature_maps", "explore", "convolution_effects",
+                "convolution_channels", "design", "errata")
 BLOCKING = ("serious", "critical")
 
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-LESSON_PAGES = ("index", "network", "feature_maps", "explore", "convolution_effects", "design",
-                "errata", "how_built", "api", "cite", "bibliography")
+LESSON_PAGES = ("index", "network", "feature_maps", "explore", "convolution_effects",
+                "convolution_channels", "design", "errata", "how_built", "api", "cite",
+                "bibliography")
 MATH_PAGES = ("network", "feature_maps")
 EXAMPLE_PAGE = "auto_examples/plot_train_lesson_model.html"
 

@@ -1,0 +1,79 @@
+"""Tests of cnnlesson.wording: sentences built from numbers agree with the numbers they show."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cnnlesson.uncertainty import accuracy_change
+from cnnlesson.wording import (
+    against_reported,
+    comparison_word,
+    count,
+    describe_change,
+    reading_minutes,
+    training_time,
+)
+
+fractions = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+
+
+@given(fractions, fractions, st.sampled_from([".2f", ".1%", ".3f"]))
+def test_the_comparative_word_follows_the_numbers_as_shown(a, b, spec):
+    word = comparison_word(a, b, spec)
+    shown_a, shown_b = format(a, spec), format(b, spec)
+    if shown_a == shown_b:
+        assert word == "about the same"
+    else:
+        assert word == ("higher" if a > b else "lower")
+
+
+def test_equal_looking_numbers_are_never_called_lower():
+    # 0.2612 and 0.2631 both read 0.26: calling one lower would contradict the page.
+    assert comparison_word(0.2612, 0.2631, ".2f") == "about the same"
+
+
+@pytest.mark.parametrize(("number", "text"), [(0, "0 epochs"), (1, "1 epoch"),
+                                               (25, "25 epochs")])
+def test_counts_read_right_for_one_and_many(number, text):
+    assert count(number, "epoch") == text
+
+
+def test_a_difference_beyond_the_noise_is_never_called_inconclusive():
+    # A short schedule measuring 12 points, six standard errors: too short, not inconclusive.
+    text = describe_change(accuracy_change(0.30, 0.18, 1_000, decisive=False))
+    assert "inconclusive" not in text and "too short to decide" in text
+    assert "within twice" in describe_change(accuracy_change(0.60, 0.605, 10_000))
+
+
+def run(key, seconds, cores=2):
+    return SimpleNamespace(cache_key=key, train_seconds=seconds,
+                           machine={"cores": cores} if cores else {})
+
+
+def test_training_time_counts_each_model_once_and_names_the_cores():
+    assert training_time([run("a", 600), run("a", 600), run("b", 240)]) == (
+        "about 14 min on 2 cores")
+    assert training_time([run("a", 3600, 1)]) == "about 60 min on 1 core"
+    assert training_time([run("a", 60, 2), run("b", 60, 16)]).endswith("on several machines")
+
+
+def test_training_time_needs_a_model():
+    with pytest.raises(ValueError, match="needs the training results"):
+        training_time([])
+
+
+def test_a_run_is_shown_beside_the_reported_number_without_a_verdict():
+    assert against_reported(0.669, 0.70) == "this run: 66.9%; the tutorial reports about 70%"
+
+
+def test_reading_time_counts_prose_and_shown_code_only():
+    prose = "word " * 400 + "\n\n"             # two minutes at 200 words a minute
+    shown = "```{code-cell} python\n" + "x = 1\n" * 40 + "```\n\n"  # two minutes of code
+    hidden = "```{code-cell} python\n:tags: [remove-cell]\n\n" + "x = 1\n" * 400 + "```\n"
+    assert reading_minutes(prose) == 2
+    assert reading_minutes(prose + shown) == 4
+    assert reading_minutes(prose + hidden) == 2
