@@ -39,7 +39,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 LESSON_PAGES = ("index", "network", "feature_maps", "explore", "convolution_effects",
-                "convolution_channels", "design", "errata", "how_built", "api", "cite",
+                "convolution_channels", "design", "errata", "how_built", "api", "cite", "changelog",
                 "bibliography")
 BANNER_CLASS = "cnnlesson-profile-banner"
 

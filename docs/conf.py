@@ -85,6 +85,8 @@ extensions = [
     "figure_files",
     # The explorer page's scripts and styles, on that page only (docs/_ext/explorer_assets.py).
     "explorer_assets",
+    # The examples' downloads without the build's checks (docs/_ext/gallery_support.py).
+    "gallery_support",
     # Names for the theme's sidebar toggles, which screen readers otherwise announce blank.
     "sidebar_labels",
     "sphinx_exercise",

@@ -92,9 +92,10 @@ def build_pack(app, env):
         citation = citation_file(app.config.html_baseurl or None)
         pack.writestr(f"{top}/CITATION.cff", citation)
         (folder / "CITATION.cff").write_text(citation, "utf-8")
-        for script in sorted((DOCS / "examples").glob("plot_*.py")):
-            pack.write(script, f"{top}/examples/{script.name}")
-            notebook = gallery / f"{script.stem}.ipynb"
+        for source in sorted((DOCS / "examples").glob("plot_*.py")):
+            script = gallery / source.name  # the download, without the build's checks
+            pack.write(script if script.is_file() else source, f"{top}/examples/{source.name}")
+            notebook = gallery / f"{source.stem}.ipynb"
             if notebook.is_file():  # none when the build runs no code
                 pack.write(notebook, f"{top}/examples/{notebook.name}")
         executed = Path(env.mystnb_config.output_folder)

@@ -2,10 +2,13 @@
 alt text, and Keras' memory handed back between examples.
 
 They are named by string in conf.py's ``sphinx_gallery_conf``; sphinx-gallery does all the
-rest (running times, mini-galleries, the notebooks' first cell) itself.
+rest (running times, mini-galleries, the notebooks' first cell) itself.  :func:`setup` also
+takes the build's checks (``sphinx_gallery_start_ignore`` blocks) out of the ``.py`` copies
+readers download, as sphinx-gallery already does for the pages and the notebooks.
 """
 
 import re
+from pathlib import Path
 
 from sphinx_gallery.scrapers import matplotlib_scraper
 
@@ -65,3 +68,18 @@ def release_keras(gallery_conf, fname):
         ctypes.CDLL(None).malloc_trim(0)
     except (AttributeError, OSError):  # not glibc (macOS, musl): nothing to hand back
         pass
+
+
+def _lesson_downloads(app):
+    from sphinx_gallery.py_source_parser import remove_ignore_blocks
+
+    for script in (Path(app.srcdir) / "auto_examples").glob("plot_*.py"):
+        text = script.read_text("utf-8")
+        if "sphinx_gallery_start_ignore" in text:
+            script.write_text(remove_ignore_blocks(text), "utf-8")
+
+
+def setup(app):
+    # After sphinx-gallery (priority 500) has copied the scripts into auto_examples/.
+    app.connect("builder-inited", _lesson_downloads, priority=800)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

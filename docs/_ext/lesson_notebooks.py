@@ -17,8 +17,8 @@ from pathlib import Path
 
 #: The lesson pages that become notebooks, in reading order. The explorer page is not
 #: among them: it is a program for the browser, which a notebook cannot run.
-LESSON_PAGES = ("index", "network", "feature_maps", "convolution_effects", "design",
-                "errata")
+LESSON_PAGES = ("index", "network", "feature_maps", "convolution_effects",
+                "convolution_channels", "design", "errata")
 
 
 def install_cell(version: str, base_url: str | None) -> str:

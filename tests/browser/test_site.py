@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 LESSON_PAGES = ("index", "network", "feature_maps", "explore", "convolution_effects",
-                "convolution_channels", "design", "errata", "how_built", "api", "cite",
+                "convolution_channels", "design", "errata", "how_built", "api", "cite", "changelog",
                 "bibliography")
 MATH_PAGES = ("network", "feature_maps")
 EXAMPLE_PAGE = "auto_examples/plot_train_lesson_model.html"
