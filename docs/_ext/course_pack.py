@@ -101,7 +101,8 @@ def build_pack(app, env):
         executed = Path(env.mystnb_config.output_folder)
         site = app.config.html_baseurl or None
         for name in LESSON_PAGES:
-            notebook = lesson_notebook(executed / f"{name}.ipynb", first_cell, site)
+            notebook = lesson_notebook(executed / f"{name}.ipynb", first_cell, site,
+                                       app.config.myst_substitutions)
             pack.writestr(f"{top}/lessons/{name}.ipynb", nbformat.writes(notebook))
         pack.writestr(f"{top}/README.md",
                       readme(version, wheel.name, app.config.html_baseurl or None))

@@ -39,45 +39,43 @@ def _page_link(text, page, anchor, site):
 
 
 # Roles and directives of the site, as plain Markdown (glued values are written in first).
-_FIXES = (
-    (r"^\([\w-]+\)=[ \t]*\n", lambda m, site: ""),  # MyST targets above a heading
-    (r"\{cite:[pt]\}`([^`]+)`", lambda m, site: "[" + m[1].replace(",", ", ") + "]"),
-    (r"\{numref\}`([^`]+)`", lambda m, site: "the figure"),
-    (r"^```\{raw\} html\n.*?^```[ \t]*$", lambda m, site: ""),
-    (r"^```\{toctree\}.*?^```[ \t]*$", lambda m, site: ""),
+_FIXES = [(re.compile(pattern, re.M | re.S), fix) for pattern, fix in (
+    (r"^\([\w-]+\)=[ \t]*\n", ""),  # MyST targets above a heading
+    (r"\{cite:[pt]\}`([^`]+)`", lambda m: "[" + m[1].replace(",", ", ") + "]"),
+    (r"\{numref\}`[^`]+`", "the figure"),
+    (r"^```\{(?:raw\} html|toctree\}).*?^```[ \t]*$", ""),
     # Admonitions and exercises: a bold heading over their text.
     (r"^(`{3,}|:{3,})\{(admonition|note|tip|exercise)\}[ \t]*([^\n]*)\n(?::[\w-]+:[^\n]*\n)*"
      r"(.*?)^\1[ \t]*$",
-     lambda m, site: f"**{'Exercise: ' if m[2] == 'exercise' else ''}"
-                     f"{m[3] or m[2].capitalize()}**\n\n{m[4].strip()}\n"),
-    (r"^## Run it yourself\n.*?(?=^## )",
-     lambda m, site: "## Run it yourself\n\nThe pack's README.md says how to install and run "
-                     "these notebooks and the examples.\n\n"),
-    (r"\[([^\]]*)\]\(([\w-]+)\.md(#[\w-]+)?\)", lambda m, site: _page_link(*m.groups(), site)),
-    (r"\[([^\]]*)\]\(auto_examples/[\w-]+\.rst\)",
-     lambda m, site: f"{m[1] or 'Examples'} (the notebooks in `examples/`)"),
-    (r"\{(?:ref|doc)\}`([^`<]+?)\s*<[^`]+>`", lambda m, site: m[1]),
-    (r"\{doc\}`auto_examples/([\w-]+)`", lambda m, site: f"`examples/{m[1]}.ipynb`"),
-    (r"\{(?:ref|doc)\}`([^`]+)`", lambda m, site: m[1].replace("-", " ").replace("_", " ")),
-    (r"\{course-pack\}`([^`]+)`", lambda m, site: f"{m[1]} (this folder)"),
-    (r"\{download\}`([^`<]+?)\s*<[^`]+>`", lambda m, site: m[1]),
-    (r"\{py:\w+\}`~?([^`]+)`", lambda m, site: f"`{m[1]}`"),
-)
-_FIXES = tuple((re.compile(pattern, re.M | re.S), fix) for pattern, fix in _FIXES)
+     lambda m: f"**{'Exercise: ' if m[2] == 'exercise' else ''}"
+               f"{m[3] or m[2].capitalize()}**\n\n{m[4].strip()}\n"),
+    (r"^## Run it yourself\n.*?(?=^## )", "## Run it yourself\n\nThe pack's README.md says how "
+     "to install and run these notebooks and the examples.\n\n"),
+    (r"\[([^\]]*)\]\(auto_examples/[\w-]+\.rst\)", r"\1 (the notebooks in `examples/`)"),
+    (r"\{(?:ref|doc|download)\}`([^`<]+?)\s*<[^`]+>`", r"\1"),
+    (r"\{doc\}`auto_examples/([\w-]+)`", r"`examples/\1.ipynb`"),
+    (r"\{(?:ref|doc)\}`([^`]+)`", lambda m: m[1].replace("-", " ").replace("_", " ")),
+    (r"\{course-pack\}`([^`]+)`", r"\1 (this folder)"),
+    (r"\{py:\w+\}`~?([^`]+)`", r"`\1`"),
+)]
+_PAGE_LINK = re.compile(r"\[([^\]]*)\]\(([\w-]+)\.md(#[\w-]+)?\)")
+_SUBSTITUTION = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 _GLUE = re.compile(r"\{glue(?::text)?\}`([^`:]+)(?::([^`]*))?`")
 _SOLUTION = re.compile(r"^`{3,}\{solution-(start|end)\}.*?^`{3,}[ \t]*$\n?", re.M | re.S)
 
 
-def plain_markdown(text: str, glued: dict, site: str | None) -> str:
-    """A page's Markdown with the glued values written in and no role or directive left."""
+def plain_markdown(text: str, glued: dict, site: str | None, substitutions: dict) -> str:
+    """A page's Markdown with the glued values and the site's substitutions written in,
+    and no role or directive left."""
     from myst_nb.core.variables import format_plain_text
 
     def value(match):
         return format_plain_text(glued[match[1]]["data"]["text/plain"], match[2] or "")
 
-    text = _GLUE.sub(value, text)
+    text = _SUBSTITUTION.sub(lambda m: str(substitutions.get(m[1], m[0])), _GLUE.sub(value, text))
     for pattern, fix in _FIXES:
-        text = pattern.sub(lambda match, fix=fix: fix(match, site), text)
+        text = pattern.sub(fix, text)
+    text = _PAGE_LINK.sub(lambda m: _page_link(*m.groups(), site), text)
     return text.strip()
 
 
@@ -101,7 +99,8 @@ def _shown(cell) -> list:
     return shown
 
 
-def lesson_notebook(executed: Path, first_cell: str, site: str | None = None):
+def lesson_notebook(executed: Path, first_cell: str, site: str | None = None,
+                    substitutions: dict | None = None):
     """The page myst-nb executed (``jupyter_execute/<page>.ipynb``) as a student's notebook."""
     import nbformat
 
@@ -126,7 +125,7 @@ def lesson_notebook(executed: Path, first_cell: str, site: str | None = None):
                         cells.append(nbformat.v4.new_markdown_cell("**Solution** (open it "
                                                                    "when you have tried)"))
                     continue
-                text = plain_markdown(piece, glued, site)
+                text = plain_markdown(piece, glued, site, substitutions or {})
                 if text and in_solution:
                     text = (f"<details><summary>Show the solution</summary>\n\n{text}\n\n"
                             "</details>")
