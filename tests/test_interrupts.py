@@ -16,6 +16,16 @@ from cnnlesson.cache import cache_dir
 COMMAND = ["train", "--epochs", "1", "--batch-size", "16", "--subset", "32"]
 
 
+@pytest.fixture(autouse=True)
+def ctrl_c_reaches_python():
+    """Ctrl-C as in a terminal, also where the tests run in the background (a shell's `&`
+    starts them with SIGINT ignored)."""
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def press_ctrl_c():
     signal.raise_signal(signal.SIGINT)
 
