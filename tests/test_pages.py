@@ -112,3 +112,14 @@ def test_an_example_shows_lesson_code_only(path):
     leaks = [match.group().strip() for match in PLUMBING.finditer(shown)]
     assert not leaks, f"{path.name} shows the build's plumbing: {leaks}"
     ast.parse(shown)  # what the student downloads is still a valid script
+
+
+@pytest.mark.parametrize("path", sorted((DOCS / "examples").glob("plot_*.py")),
+                         ids=lambda path: path.name)
+def test_a_downloaded_example_runs_without_its_ignore_blocks(path):
+    # The .py download leaves the ignore blocks out: what is left must define every
+    # name it reads (an import inside an ignore block is gone from the download).
+    downloaded = EXAMPLE_IGNORED.sub("", path.read_text(encoding="utf-8"))
+    _, read = _names(downloaded)
+    missing = sorted(read - set(dir(builtins)))
+    assert not missing, f"{path.name} as downloaded reads undefined names: {missing}"

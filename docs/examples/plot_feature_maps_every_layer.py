@@ -23,14 +23,11 @@ import numpy as np
 
 import cnnlesson
 from cnnlesson import analysis
+from cnnlesson.plotting import plot_feature_maps
+from cnnlesson.wording import comparison_word
 
 # sphinx_gallery_start_ignore
-from cnnlesson.plotting import (  # the site's alt text for each figure
-    describe,
-    plot_feature_maps,
-    set_alt_text,
-)
-from cnnlesson.wording import comparison_word
+from cnnlesson.plotting import describe, set_alt_text  # the site's alt text for each figure
 
 # sphinx_gallery_end_ignore
 

@@ -22,20 +22,18 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import cnnlesson
-
-# sphinx_gallery_start_ignore
 from cnnlesson.analysis import (
-    conv2d_params,  # the site checks the table against it
     forward_flops_per_image,
     parameter_table,
     receptive_field,
     total_parameters,
 )
-from cnnlesson.plotting import (
-    plot_variant_comparison,
-    set_alt_text,  # the site's alt text for each figure
-)
+from cnnlesson.plotting import plot_variant_comparison
 from cnnlesson.uncertainty import compare_accuracies, n_test_images
+
+# sphinx_gallery_start_ignore
+from cnnlesson.analysis import conv2d_params  # the site checks the table against it
+from cnnlesson.plotting import set_alt_text  # the site's alt text for each figure
 
 # sphinx_gallery_end_ignore
 

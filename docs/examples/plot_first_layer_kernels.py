@@ -19,13 +19,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import cnnlesson
+from cnnlesson.plotting import plot_kernels
 
 # sphinx_gallery_start_ignore
-from cnnlesson.plotting import (  # the site's alt text for each figure
-    describe,
-    plot_kernels,
-    set_alt_text,
-)
+from cnnlesson.plotting import describe, set_alt_text  # the site's alt text for each figure
 
 # sphinx_gallery_end_ignore
 
