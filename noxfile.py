@@ -35,7 +35,7 @@ SITE_EXTRA = "site-extra"
 WHEEL_SOURCES = ("pyproject.toml", "README.md", "LICENSE", "cnnlesson")
 
 
-def build_wheel(session, folder: Path, site_url: str = "") -> Path:
+def build_wheel(session, folder: Path, site_url: str = "") -> Path | None:
     """Build the wheel of cnnlesson into ``folder`` (the course pack and the notebooks
     install it); pip's own message stops the session if it fails.
 
@@ -43,11 +43,9 @@ def build_wheel(session, folder: Path, site_url: str = "") -> Path:
     site's published models, so that an installed cnnlesson fetches a trained model from
     the site instead of training it (``cnnlesson.published.use_site_models``).  The wheel
     is then built from a copy of the sources, which the file is written into.
+    Under ``nox --install-only`` nothing is built and None is returned.
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("cnnlesson-*.whl"):
-        old.unlink()  # an earlier build's wheel, written here by this function
-    with tempfile.TemporaryDirectory() as copy:
+    with tempfile.TemporaryDirectory() as copy, tempfile.TemporaryDirectory() as built:
         source = ROOT
         if site_url:
             source = Path(copy)
@@ -59,13 +57,18 @@ def build_wheel(session, folder: Path, site_url: str = "") -> Path:
                     shutil.copy2(ROOT / name, source / name)
             site = {"site": site_url, "models": site_url.rstrip("/") + "/models/"}
             (source / "cnnlesson" / "site.json").write_text(json.dumps(site, indent=1))
-        session.run("python", "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "--quiet", "--wheel-dir", str(folder), str(source))
-    wheels = sorted(folder.glob("cnnlesson-*.whl"))
-    if len(wheels) != 1:
-        session.error(f"pip wrote {len(wheels)} wheels of cnnlesson into {folder}, not one; "
-                      f"run 'python -m pip wheel --no-deps --wheel-dir {folder} .' to see why")
-    return wheels[0]
+        ran = session.run("python", "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                          "--quiet", "--wheel-dir", built, str(source))
+        if ran is None:  # nox --install-only: nothing is built, the last wheel stays
+            return None
+        wheels = sorted(Path(built).glob("cnnlesson-*.whl"))
+        if len(wheels) != 1:
+            session.error(f"pip wrote {len(wheels)} wheels of cnnlesson, not one; run "
+                          f"'python -m pip wheel --no-deps --wheel-dir {folder} .' to see why")
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("cnnlesson-*.whl"):
+            old.unlink()  # an earlier build's wheel, written here by this function
+        return Path(shutil.move(wheels[0], folder / wheels[0].name))
 
 
 @nox.session

@@ -28,6 +28,7 @@ class FakeSession:
 
     def run(self, *command, **kwargs):
         self.commands.append(command)
+        return True  # what nox returns for a command that ran and succeeded
 
     def error(self, message):
         raise RuntimeError(message)
@@ -35,7 +36,7 @@ class FakeSession:
 
 def test_a_wheel_that_pip_did_not_write_stops_the_docs_session(noxfile, tmp_path):
     session = FakeSession()
-    with pytest.raises(RuntimeError, match="pip wrote 0 wheels of cnnlesson into .*; run "):
+    with pytest.raises(RuntimeError, match="pip wrote 0 wheels of cnnlesson, not one; run "):
         noxfile.build_wheel(session, tmp_path / "downloads")
     assert session.commands[0][:4] == ("python", "-m", "pip", "wheel")
 
@@ -48,8 +49,23 @@ def test_an_earlier_wheel_is_replaced_and_nothing_else_touched(noxfile, tmp_path
 
     class Writes(FakeSession):
         def run(self, *command, **kwargs):
-            (folder / "cnnlesson-0.2.0-py3-none-any.whl").write_text("new")
+            wheel_dir = Path(command[command.index("--wheel-dir") + 1])
+            (wheel_dir / "cnnlesson-0.2.0-py3-none-any.whl").write_text("new")
+            return True
 
     assert noxfile.build_wheel(Writes(), folder).name == "cnnlesson-0.2.0-py3-none-any.whl"
     assert sorted(p.name for p in folder.iterdir()) == [
         "cnnlesson-0.2.0-py3-none-any.whl", "notes.txt"]
+
+
+def test_nox_install_only_builds_nothing_and_keeps_the_last_wheel(noxfile, tmp_path):
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    (folder / "cnnlesson-0.1.0-py3-none-any.whl").write_text("last build's")
+
+    class InstallOnly(FakeSession):
+        def run(self, *command, **kwargs):
+            return None  # nox --install-only skips every session.run
+
+    assert noxfile.build_wheel(InstallOnly(), folder) is None
+    assert [p.name for p in folder.iterdir()] == ["cnnlesson-0.1.0-py3-none-any.whl"]
