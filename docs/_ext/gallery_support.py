@@ -4,13 +4,14 @@ alt text, and Keras' memory handed back between examples.
 They are named by string in conf.py's ``sphinx_gallery_conf``; sphinx-gallery does all the
 rest (running times, mini-galleries, the notebooks' first cell) itself.  :func:`setup` also
 takes the build's checks (``sphinx_gallery_start_ignore`` blocks) out of the ``.py`` copies
-readers download, as sphinx-gallery already does for the pages and the notebooks.
+readers download, alone and zipped with the notebook, as sphinx-gallery already does for the
+pages and the notebooks.
 """
 
+import os
 import re
+import zipfile
 from pathlib import Path
-
-from sphinx_gallery.scrapers import matplotlib_scraper
 
 #: The examples in teaching order (sphinx-gallery sorts by file name otherwise).
 ORDER = (
@@ -36,6 +37,7 @@ def scrape_with_alt_text(block, block_vars, gallery_conf, **kwargs):
     cnnlesson.plotting carry a sentence for that purpose; use it where present.
     """
     import matplotlib.pyplot as plt
+    from sphinx_gallery.scrapers import matplotlib_scraper
 
     alts = [getattr(plt.figure(num), "cnnlesson_alt_text", None) for num in plt.get_fignums()]
     rst = matplotlib_scraper(block, block_vars, gallery_conf, **kwargs)
@@ -70,13 +72,42 @@ def release_keras(gallery_conf, fname):
         pass
 
 
+def strip_downloads(gallery: Path, strip) -> None:
+    """Take the build's checks out of each example's downloads in ``gallery``: its ``.py``
+    copy and the ``.zip`` that sphinx-gallery made of that copy (and of the notebook, whose
+    checks sphinx-gallery has already left out) before this hook runs.
+
+    ``strip`` turns a script's text into the reader's (sphinx-gallery's
+    ``remove_ignore_blocks``).  A zip that already holds the reader's script is left as it
+    is; any other file of the zip is kept as it is.
+    """
+    for script in sorted(gallery.glob("plot_*.py")):
+        text = script.read_text("utf-8")
+        if "sphinx_gallery_start_ignore" in text:
+            text = strip(text)
+            script.write_text(text, "utf-8")
+        archive = script.with_suffix(".zip")
+        if archive.is_file():
+            _replace_in_zip(archive, script.name, script.read_bytes())
+
+
+def _replace_in_zip(archive: Path, name: str, data: bytes) -> None:
+    """Write ``data`` as the member ``name`` of the zip ``archive``, the rest unchanged."""
+    with zipfile.ZipFile(archive) as old:
+        members = [(info, old.read(info)) for info in old.infolist()]
+    if all(content == data for info, content in members if info.filename == name):
+        return
+    staged = archive.with_name(archive.name + ".staged")
+    with zipfile.ZipFile(staged, "w") as new:
+        for info, content in members:
+            new.writestr(info, data if info.filename == name else content)
+    os.replace(staged, archive)
+
+
 def _lesson_downloads(app):
     from sphinx_gallery.py_source_parser import remove_ignore_blocks
 
-    for script in (Path(app.srcdir) / "auto_examples").glob("plot_*.py"):
-        text = script.read_text("utf-8")
-        if "sphinx_gallery_start_ignore" in text:
-            script.write_text(remove_ignore_blocks(text), "utf-8")
+    strip_downloads(Path(app.srcdir) / "auto_examples", remove_ignore_blocks)
 
 
 def setup(app):
