@@ -32,7 +32,17 @@ SITE_EXTRA = "site-extra"
 
 
 #: What the wheel is built from: the package and what its metadata names.
-WHEEL_SOURCES = ("pyproject.toml", "README.md", "LICENSE", "cnnlesson")
+WHEEL_SOURCES = ("pyproject.toml", "README.md", "cnnlesson")
+#: The licence files setuptools puts in every wheel where pyproject.toml names none
+#: (``license-files``' default since setuptools 77): LICENSE and LICENSE-docs here.
+LICENSE_FILES = ("LICEN[CS]E*", "COPYING*", "NOTICE*", "AUTHORS*")
+
+
+def wheel_sources(root: Path = ROOT) -> list[str]:
+    """The top-level files and folders of ``root`` that a wheel is built from."""
+    licences = {path.name for pattern in LICENSE_FILES for path in root.glob(pattern)
+                if path.is_file()}
+    return [*WHEEL_SOURCES, *sorted(licences)]
 
 
 def build_wheel(session, folder: Path, site_url: str = "") -> Path | None:
@@ -49,7 +59,7 @@ def build_wheel(session, folder: Path, site_url: str = "") -> Path | None:
         source = ROOT
         if site_url:
             source = Path(copy)
-            for name in WHEEL_SOURCES:
+            for name in wheel_sources():
                 if (ROOT / name).is_dir():
                     shutil.copytree(ROOT / name, source / name,
                                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))

@@ -69,3 +69,36 @@ def test_nox_install_only_builds_nothing_and_keeps_the_last_wheel(noxfile, tmp_p
 
     assert noxfile.build_wheel(InstallOnly(), folder) is None
     assert [p.name for p in folder.iterdir()] == ["cnnlesson-0.1.0-py3-none-any.whl"]
+
+
+def test_the_wheel_with_the_sites_address_carries_every_licence_file(noxfile, tmp_path):
+    """With --baseurl the wheel is built from a copy of the sources: the copy holds every
+    licence file setuptools puts in the ordinary wheel (its license-files default)."""
+    copied = {}
+
+    class Records(FakeSession):
+        def run(self, *command, **kwargs):
+            source = Path(command[-1])
+            copied.update({path.name: path.read_bytes() for path in source.iterdir()
+                           if path.is_file()})
+            wheel_dir = Path(command[command.index("--wheel-dir") + 1])
+            (wheel_dir / "cnnlesson-0.2.0-py3-none-any.whl").write_text("new")
+            return True
+
+    noxfile.build_wheel(Records(), tmp_path / "downloads", "https://example.org/cnnlesson/")
+    licences = {path.name for pattern in ("LICEN[CS]E*", "COPYING*", "NOTICE*", "AUTHORS*")
+                for path in ROOT.glob(pattern)}
+    assert {"LICENSE", "LICENSE-docs"} <= licences
+    for name in licences:
+        assert copied.get(name) == (ROOT / name).read_bytes(), name
+    assert {"pyproject.toml", "README.md"} <= set(copied)
+
+
+def test_the_wheels_sources_name_each_licence_file_once(noxfile, tmp_path):
+    for name in ("pyproject.toml", "LICENSE", "LICENCE.txt", "COPYING", "NOTICE",
+                 "AUTHORS.md", "README.md", "CHANGELOG.md"):
+        (tmp_path / name).write_text(name)
+    (tmp_path / "LICENSES").mkdir()  # a folder: setuptools' pattern takes files only
+    assert noxfile.wheel_sources(tmp_path) == [
+        "pyproject.toml", "README.md", "cnnlesson",
+        "AUTHORS.md", "COPYING", "LICENCE.txt", "LICENSE", "NOTICE"]
