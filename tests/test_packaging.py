@@ -4,7 +4,11 @@ import re
 from pathlib import Path
 
 import pytest
-import tomllib
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10: tomli, the library tomllib was taken from
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -3,10 +3,15 @@ and the package agree with it, and the release check names each disagreement."""
 
 import importlib.util
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
-import tomllib
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10: tomli, the library tomllib was taken from
+    import tomli as tomllib
 
 import cnnlesson
 from cnnlesson import about
@@ -176,3 +181,32 @@ def test_nox_release_refuses_a_site_that_runs_no_code(noxfile):
     with pytest.raises(RuntimeError, match="leave out --no-exec"):
         noxfile.release(session)
     assert session.calls == []
+
+
+def test_the_release_check_reads_pyproject_with_tomli_where_there_is_no_tomllib(monkeypatch):
+    # Python 3.10 has no tomllib; the lint and release sessions install tomli there.
+    import types
+
+    tomli = types.ModuleType("tomli")
+    tomli.loads = tomllib.loads
+    monkeypatch.setitem(sys.modules, "tomllib", None)  # import tomllib raises ImportError
+    monkeypatch.setitem(sys.modules, "tomli", tomli)
+    spec = importlib.util.spec_from_file_location("check_release_310", CHECK)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.tomllib is tomli
+    assert module.main([str(ROOT)]) == 0
+
+
+def test_the_lint_and_release_sessions_install_tomli_for_python_3_10(noxfile):
+    requirement = noxfile.TOMLI
+    assert requirement.startswith("tomli") and "python_version < '3.11'" in requirement
+    session = ReleaseSession("--baseurl=https://example.org/cnnlesson/")
+    noxfile.release(session)
+    assert ("install", "pyyaml", requirement) in session.calls
+    lint = ReleaseSession()
+    noxfile.lint(lint)
+    assert any(call[0] == "install" and requirement in call for call in lint.calls)
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    assert any(r.replace(" ", "") == requirement.replace(" ", "")
+               for r in pyproject["project"]["optional-dependencies"]["test"])
