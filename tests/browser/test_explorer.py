@@ -533,6 +533,50 @@ def test_keyboard_reaches_every_control_and_moves_the_unit(explorer):
     assert "this map's own scale" in explorer.text_content("#cnx-map-caption")
 
 
+def test_a_map_after_a_vector_gets_a_unit_inside_it(design):
+    # The unit (12, 14) of conv2d's 32×32 maps, through the 128 averages, to 4×4 maps: it
+    # keeps its place on the map, scaled, as from one map layer to the next.
+    open_layer(design, "global_average_pooling2d")
+    design.focus("#cnx-tab-global_average_pooling2d")
+    design.keyboard.press("ArrowLeft")
+    assert design.get_attribute("#cnx-tab-max_pooling2d_2", "aria-selected") == "true"
+    text = unit_text(design)
+    assert text.startswith("Selected: max_pooling2d_2, map 0, row 1, column 1, value "), text
+    assert "undefined" not in text and "NaN" not in text
+    assert outline(design)["layer"] == "max_pooling2d_2"
+    assert design.text_content("#cnx-compute-summary").startswith("max_pooling2d_2")
+
+
+def test_home_and_end_reach_both_ends_of_a_short_vector(explorer):
+    open_layer(explorer, "dense_1")
+    explorer.focus("#cnx-cells")
+    explorer.keyboard.press("End")
+    assert explorer.get_attribute("#cnx-cells", "aria-activedescendant") == "cnx-cell-9"
+    explorer.keyboard.press("Home")
+    assert explorer.get_attribute("#cnx-cells", "aria-activedescendant") == "cnx-cell-0"
+    explorer.keyboard.press("ArrowDown")
+    assert explorer.get_attribute("#cnx-cells", "aria-activedescendant") == "cnx-cell-1"
+    explorer.keyboard.press("ArrowUp")
+    assert explorer.get_attribute("#cnx-compute", "data-unit") == "0"
+
+
+@pytest.mark.parametrize("width", [1280, 760])
+def test_up_and_down_in_the_map_grid_move_by_one_row(open_page, width):
+    page = ready(open_page(PAGE, width=width))
+    open_layer(page, "conv2d")
+    columns = page.eval_on_selector("#cnx-grid", """grid => {
+      const cells = Array.from(grid.children);
+      return cells.filter((c) => c.offsetTop === cells[0].offsetTop).length;
+    }""")
+    assert 1 < columns < 32
+    page.focus("#cnx-grid")
+    page.keyboard.press("ArrowDown")
+    assert page.get_attribute("#cnx-grid", "aria-activedescendant") == f"cnx-map-{columns}"
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowUp")
+    assert page.get_attribute("#cnx-grid", "aria-activedescendant") == "cnx-map-1"
+
+
 def test_the_network_switch_works_by_keyboard(explorer, data):
     networks = data[2]
 

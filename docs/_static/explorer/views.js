@@ -16,6 +16,8 @@
     GlobalAveragePooling2D: "average", RandomFlip: "flip", RandomTranslation: "shift",
   };
   let state = null;
+  // The [height, width] of the maps state.unit was chosen on (it stays while vectors show).
+  let unitOn = null;
 
   const spec = (name) => state.manifest.layers.find((layer) => layer.name === name);
   const output = (name) => state.result.maps[name];
@@ -400,17 +402,24 @@
     return best;
   }
 
+  /** Moves the selected unit onto maps of ``shape``: scaled from the maps it was chosen on,
+   *  as far as those are known, and always inside the new ones. */
+  function fitUnit([h, w, c]) {
+    let [row, column] = state.unit;
+    if (unitOn) {
+      row = Math.floor(row * h / unitOn[0]);
+      column = Math.floor(column * w / unitOn[1]);
+    }
+    state.unit = [Math.max(0, Math.min(h - 1, row)), Math.max(0, Math.min(w - 1, column))];
+    unitOn = [h, w];
+    if (state.map >= c) state.map = 0;
+  }
+
   function setLayer(name) {
-    const before = state.layer && state.result && isMaps(state.layer) ? output(state.layer).shape : null;
     state.layer = name;
     state.hover = null;
     if (isMaps(name)) {
-      const [h, w, c] = output(name).shape;
-      if (before) {
-        state.unit = [Math.min(h - 1, Math.floor(state.unit[0] * h / before[0])),
-                      Math.min(w - 1, Math.floor(state.unit[1] * w / before[1]))];
-      }
-      if (state.map >= c) state.map = 0;
+      fitUnit(output(name).shape);
     } else {
       state.entry = largest(name);
     }
@@ -428,19 +437,20 @@
 
   function onVectorKey(event) {
     const n = output(state.layer).data.length;
-    const columns = columnsOf(n);
-    const step = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -columns, ArrowDown: columns,
+    // Up to 16 values are one list, read top to bottom: up and down step by one.
+    const row = n <= 16 ? 1 : columnsOf(n);
+    const step = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -row, ArrowDown: row,
                    Home: -n, End: n }[event.key];
     if (step === undefined) return;
     event.preventDefault();
-    selectEntry(state.entry + (n <= 16 && Math.abs(step) === columns ? Math.sign(step) : step));
+    selectEntry(state.entry + step);
   }
 
   function onGridKey(event) {
     const grid = $("cnx-grid");
     const count = grid.childElementCount;
-    const first = grid.firstElementChild;
-    const perRow = Math.max(1, Math.round(grid.clientWidth / first.getBoundingClientRect().width));
+    // The columns the browser laid out: one width per column, in pixels.
+    const perRow = Math.max(1, getComputedStyle(grid).gridTemplateColumns.split(" ").length);
     const step = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -perRow, ArrowDown: perRow,
                    Home: -count, End: count }[event.key];
     if (step === undefined) return;
@@ -490,17 +500,20 @@
 
   function networkChanged(shared) {
     state = shared;
+    state.hover = null;
     buildOverview();
     // The same layer if this network has one of that name, else its first convolution.
     if (!state.layer || !spec(state.layer)) {
       const conv = state.manifest.layers.find((layer) => layer.type === "Conv2D");
       state.layer = (conv || state.manifest.layers[0]).name;
       state.unit = [12, 14];
+      unitOn = null;
     }
     const shape = spec(state.layer).output_shape;
     if (shape.length === 3) {
-      state.unit = [Math.min(state.unit[0], shape[0] - 1), Math.min(state.unit[1], shape[1] - 1)];
-      if (state.map >= shape[2]) state.map = 0;
+      // The same layer's maps may differ in size from one network to the other: clamp.
+      unitOn = null;
+      fitUnit(shape);
     } else {
       state.entry = Math.min(state.entry, shape[0] - 1);
     }
@@ -508,6 +521,5 @@
 
   window.CnnlessonViews = {
     build: build, networkChanged: networkChanged, render: () => render(),
-    setLayer: setLayer, selectUnit: selectUnit, selectEntry: selectEntry,
   };
 })();
