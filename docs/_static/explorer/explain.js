@@ -9,8 +9,8 @@
  *     preActivation (the terms plus the bias) and activation (its name);
  *   Dense: terms, the largest products of input and weight ({label, value, index, input,
  *     weight}), then one term for all the others ({label, value, rest: true, count}), bias,
- *     preActivation and activation; at a sigmoid or softmax output also logits and values,
- *     those of every unit;
+ *     preActivation and activation; at a sigmoid or softmax output also logits, those of
+ *     every unit;
  *   MaxPooling2D: window, the input values it covers ({row, col, value}), and the winner;
  *   BatchNormalization: input, scale and shift (value = scale × input + shift);
  *   ReLU: input (value = max(0, input)); GlobalAveragePooling2D: the map it averages;
@@ -87,8 +87,7 @@
     const b = bias ? bias[channel] : 0;
     const pre = terms.reduce((sum, t) => sum + t.value, b);
     terms.sort(byContribution);
-    return { terms: terms, bias: b, preActivation: pre, activation: spec.activation,
-             window: { top: row * sy - padTop, left: col * sx - padLeft, size: kh } };
+    return { terms: terms, bias: b, preActivation: pre, activation: spec.activation };
   }
 
   function dense(layer, input, [unit]) {
@@ -120,7 +119,6 @@
         for (let o = 0; o < units; o++) logits[o] += input.data[i] * kernel[i * units + o];
       }
       out.logits = Array.from(logits);
-      out.values = Array.from(Network.activate(Float64Array.from(logits), spec.activation));
     }
     return out;
   }
@@ -158,7 +156,7 @@
     const value = output.shape.length === 3 ? output.data[at(output.shape, unit)]
       : output.data[unit[0]];
     const base = { layer: name, type: spec.type, unit: unit.slice(), value: value,
-                   input_layer: input.name, input_shape: input.shape.slice() };
+                   input_layer: input.name };
     const flat = input.shape.length === 3 ? at(input.shape, unit) : unit[0];
     let parts;
     if (spec.type === "Conv2D") {
@@ -190,10 +188,8 @@
       parts = { source: [Math.floor(i / (w * c)), Math.floor(i / c) % w, i % c],
                 input: input.data[i] };
     } else {
-      parts = { input: input.data[flat], training_only: spec.type !== "ReLU" };
+      parts = { input: input.data[flat] };
     }
     return Object.assign(base, parts);
   };
-
-  Network.DENSE_TERMS = DENSE_TERMS;
 })();

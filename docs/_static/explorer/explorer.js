@@ -375,8 +375,8 @@
     },
     state: state,
   };
-  window.CnnlessonExplorer = { state: state, titleOf: titleOf, sourceOf: sourceOf,
-                               drawImage: drawImage, pixelsOf: pixelsOf };
+  window.CnnlessonExplorer = { state: state, sourceOf: sourceOf, drawImage: drawImage,
+                               pixelsOf: pixelsOf };
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
