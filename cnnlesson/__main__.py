@@ -138,8 +138,10 @@ def _models(arguments):
             size = sum(f["size"] for m in index["models"] for f in m["files"].values())
             missing = sorted(set(keys) - {m["cache_key"] for m in index["models"]})
             for key in missing:
-                print(f"error: model {key} was used but is not in the training cache, so it "
-                      "is not published; build with --clean to train it again", file=sys.stderr)
+                why = ("its cache entry is unusable" if (cache_dir() / key).exists()
+                       else "is not in the training cache")
+                print(f"error: model {key} was used but {why}, so it is not published; "
+                      "build with --clean to train it again", file=sys.stderr)
             print(json.dumps({"published": len(index["models"]), "bytes": size,
                               "missing": missing}))
             return 1 if missing else 0

@@ -253,3 +253,23 @@ def test_publishing_says_which_used_model_the_cache_lacks(tiny_cifar10, tmp_path
         "published": 1, "bytes": pytest.approx(1, abs=10**9), "missing": ["f" * 24]}
     assert f"model {'f' * 24} was used but is not in the training cache" in captured.err
     assert (tmp_path / "models" / trained.cache_key / "model.weights.h5").is_file()
+
+
+def test_publishing_again_replaces_only_its_own_files(tiny_cifar10, tmp_path):
+    trained = train_lesson_model(**RECIPE)
+    folder = tmp_path / "models"
+    publish_models([trained.cache_key], folder)
+    stale = folder / ("e" * 24)  # an earlier publication's model, no longer used
+    stale.mkdir()
+    (stale / "result.json").write_text("{}")
+    (folder / "notes.txt").write_text("mine")
+    index = publish_models([trained.cache_key], folder)
+    assert [m["cache_key"] for m in index["models"]] == [trained.cache_key]
+    assert sorted(p.name for p in folder.iterdir()) == [trained.cache_key, "index.json",
+                                                        "notes.txt"]
+    # A folder in a model's place that holds somebody's files is refused, and kept.
+    (folder / trained.cache_key / "mine.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="did not publish"):
+        publish_models([trained.cache_key], folder)
+    assert (folder / trained.cache_key / "mine.txt").read_text() == "mine"
+    assert json.loads((folder / "index.json").read_text()) == index

@@ -59,8 +59,10 @@ def lock_path(entry: Path) -> Path:
     return entry.parent / f"{LOCK_PREFIX}{entry.name}"
 
 
-def holds_only_entry_files(entry: Path) -> bool:
+def holds_only_entry_files(entry: Path, names=ENTRY_FILES) -> bool:
     """Whether ``entry`` is a real folder (not a link) holding nothing but an entry's files.
+
+    ``names`` are the file names allowed: by default those of a training-cache entry.
 
     Examples
     --------
@@ -75,7 +77,7 @@ def holds_only_entry_files(entry: Path) -> bool:
     """
     if entry.is_symlink() or not entry.is_dir():
         return False
-    return all(path.name in ENTRY_FILES and path.is_file() and not path.is_symlink()
+    return all(path.name in names and path.is_file() and not path.is_symlink()
                for path in entry.iterdir())
 
 

@@ -15,6 +15,7 @@ from cnnlesson.cache import (
     CacheWarning,
     cache_dir,
     file_digest,
+    holds_only_entry_files,
     is_entry_name,
     verify_entry,
 )
@@ -69,12 +70,19 @@ def publish_models(keys, folder) -> dict:
     :func:`cnnlesson.published.import_models` can check every byte it fetches.  A key
     that is not in the cache is left out with a :class:`~cnnlesson.cache.CacheWarning`.
     Only what this function writes (``index.json`` and folders named by a key that hold
-    published files) is replaced; nothing else in ``folder`` is touched.
+    published files) is replaced; nothing else in ``folder`` is touched.  Each file and the
+    index take their place whole, and the models no longer wanted are removed only once
+    the new index is written.
 
     Returns
     -------
     dict
         The index.
+
+    Raises
+    ------
+    FileExistsError
+        When a model's folder holds files this function did not write.
 
     Examples
     --------
@@ -85,11 +93,6 @@ def publish_models(keys, folder) -> dict:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     keys = list(dict.fromkeys(keys))
-    for old in folder.iterdir():  # an earlier publication's models that are not wanted now
-        if (is_entry_name(old.name) and old.name not in keys and old.is_dir()
-                and not old.is_symlink()
-                and {p.name for p in old.iterdir()} <= set(PUBLISHED_FILES)):
-            shutil.rmtree(old)
     models = []
     for key in keys:
         entry = cache_dir() / key
@@ -101,10 +104,14 @@ def publish_models(keys, folder) -> dict:
                           CacheWarning, stacklevel=2)
             continue
         target = folder / key
+        if target.exists() and not holds_only_entry_files(target, PUBLISHED_FILES):
+            raise FileExistsError(f"{target} holds files that cnnlesson did not publish; "
+                                  "move them away or publish into another folder")
         target.mkdir(exist_ok=True)
         files = {}
         for name in PUBLISHED_FILES:
-            shutil.copyfile(entry / name, target / name)
+            _write_whole(target / name, folder,
+                         lambda partial, source=entry / name: shutil.copyfile(source, partial))
             files[name] = {"sha256": file_digest(target / name),
                            "size": (target / name).stat().st_size}
         models.append({
@@ -115,5 +122,22 @@ def publish_models(keys, folder) -> dict:
             "files": files,
         })
     index = {"format": INDEX_FORMAT, "cnnlesson": about.version(), "models": models}
-    (folder / INDEX_FILE).write_text(json.dumps(index, indent=1, sort_keys=True), "utf-8")
+    _write_whole(folder / INDEX_FILE, folder, lambda partial: partial.write_text(
+        json.dumps(index, indent=1, sort_keys=True), "utf-8"))
+    # Only once the new index is in place: an earlier publication's models not wanted now.
+    for old in folder.iterdir():
+        if (is_entry_name(old.name) and old.name not in keys
+                and holds_only_entry_files(old, PUBLISHED_FILES)):
+            shutil.rmtree(old)
     return index
+
+
+def _write_whole(path: Path, folder: Path, write) -> None:
+    """Have ``write`` fill a file in ``folder``, then put it in ``path``'s place whole, so
+    that a reader never sees half a file (and a model's folder holds only its files)."""
+    partial = folder / f".cnnlesson-partial-{os.getpid()}-{path.name}"
+    try:
+        write(partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
