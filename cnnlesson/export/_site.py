@@ -144,11 +144,17 @@ def write_site_data(folder, profile=None):
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     try:
         sizes = _export(staging / DATA_FOLDER, profile)
+        earlier = staging / "earlier"
         if target.exists():
-            shutil.rmtree(target)  # an earlier run's, checked above
-        (staging / DATA_FOLDER).rename(target)
+            target.rename(earlier)  # an earlier run's, checked above
+        try:
+            (staging / DATA_FOLDER).rename(target)
+        except OSError:
+            if earlier.exists():
+                earlier.rename(target)  # the earlier data back in its place
+            raise
     finally:
-        shutil.rmtree(staging, ignore_errors=True)  # created by this run
+        shutil.rmtree(staging, ignore_errors=True)  # created by this run (with the earlier data)
     _say(f"explorer data written in {time.monotonic() - started:.0f} s: "
          f"{sum(sizes.values()) / 1e6:.2f} MB for the page to download")
     return sizes
