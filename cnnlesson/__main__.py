@@ -122,7 +122,6 @@ def _train(arguments):
     return 0
 
 
-
 def _models(arguments):
     try:
         if arguments.verb == "import":

@@ -51,7 +51,6 @@ __all__ = ["MODELS", "TRAINING_CODE_VERSION", "TrainingResult", "image_datasets"
 TRAINING_CODE_VERSION = 3
 
 
-
 def _check_schedule(epochs, batch_size, subset):
     positive_int(epochs, "epochs")
     positive_int(batch_size, "batch_size")
@@ -250,7 +249,9 @@ def _train(build, variant, *, epochs, batch_size, subset, seed, cache, verbose, 
             _published.record_use(published[0].name)
             return TrainingResult(model=model, from_cache=True, cache_key=published[0].name,
                                   data_source=data_source, **stored_numbers(published[1]))
-        model = _build(build, seed)  # a failed load may have changed some weights
+        # Looking for it may have drawn from Keras' random state: rebuilt and reseeded, the
+        # model trains exactly as it would have without the look.
+        model = _build(build, seed)
 
     def fit_and_evaluate(model):
         if verbose:

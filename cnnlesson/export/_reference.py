@@ -69,7 +69,6 @@ def _explain(layer, inputs, outputs, unit, blob):
     kind = type(layer).__name__
     entry = {"type": kind, "value": float(outputs[tuple(unit)])}
     if kind == "Conv2D":
-
         if tuple(layer.strides) != (1, 1):
             raise ValueError(f"{layer.name}: the reference splits convolutions of stride 1")
         row, column, channel = unit
