@@ -6,6 +6,8 @@ import http.server
 import json
 import shutil
 import threading
+import urllib.error
+import urllib.request
 import zipfile
 
 import pytest
@@ -273,3 +275,17 @@ def test_publishing_again_replaces_only_its_own_files(tiny_cifar10, tmp_path):
         publish_models([trained.cache_key], folder)
     assert (folder / trained.cache_key / "mine.txt").read_text() == "mine"
     assert json.loads((folder / "index.json").read_text()) == index
+
+
+def test_an_address_that_does_not_answer_is_asked_once(monkeypatch):
+    # Offline, a student waits for one timeout, not one per address tried.
+    asked = []
+
+    def no_answer(url, timeout):
+        asked.append(url)
+        raise urllib.error.URLError("timed out")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_answer)
+    with pytest.raises(ModelsSourceError, match="cannot be read"):
+        import_models("https://example.org/cnnlesson")
+    assert asked == ["https://example.org/cnnlesson/index.json"]

@@ -88,17 +88,27 @@ class _Zip:
         _verified(target, sha256, size, name)
 
 
+class _Unreachable(ModelsSourceError):
+    """The address did not answer (offline, say): no other address there is worth a try."""
+
+
 class _Web:
     def __init__(self, base: str):
         self.base, self.label = base, base
+        self._index = None
 
     def index(self):
+        if self._index is not None:  # read once: an address is asked for it only once
+            return self._index
         url = self.base + INDEX_FILE
         try:
             with urllib.request.urlopen(url, timeout=INDEX_TIMEOUT) as response:
-                return _check_index(json.loads(response.read().decode("utf-8")), url)
-        except (OSError, ValueError) as error:  # URLError is an OSError
+                self._index = _check_index(json.loads(response.read().decode("utf-8")), url)
+        except (urllib.error.HTTPError, ValueError) as error:  # it answered: no index there
             raise ModelsSourceError(f"{url} cannot be read ({error})") from None
+        except OSError as error:  # URLError, a timeout: it did not answer
+            raise _Unreachable(f"{url} cannot be read ({error})") from None
+        return self._index
 
     def fetch(self, name, sha256, size, target: Path):
         import keras
@@ -141,6 +151,8 @@ def open_source(source):
         try:
             first.index()
             return first
+        except _Unreachable:
+            raise
         except ModelsSourceError:
             return _Web(base + "models/")  # a site's address: its models/ folder
     path = Path(text).expanduser()
