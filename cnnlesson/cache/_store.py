@@ -84,10 +84,25 @@ def _weight_bytes(model) -> int:
 def place_entry(entry: Path, write_files, *, needed_bytes=0) -> None:
     """Write an entry through a staging folder renamed into place: complete or absent.
 
-    ``write_files(staging)`` writes the entry's files (the weights and ``result.json``,
-    and ``origin.json`` for an imported model); the manifest of their SHA-256 digests
-    is added here.  Raises ``FileExistsError`` when something the package did not write
-    is in the entry's place; another process's complete entry stays as it is.
+    The manifest of the files' SHA-256 digests is added here; another process's
+    complete entry stays as it is.
+
+    Parameters
+    ----------
+    entry : pathlib.Path
+        The entry's folder in the training cache (``cache_dir() / key``).
+    write_files : callable
+        ``write_files(staging)`` writes the entry's files into the folder ``staging``: the
+        weights and ``result.json``, and ``origin.json`` for an imported model.
+    needed_bytes : int
+        About how much the files take; less free disk than that is refused first.
+
+    Raises
+    ------
+    FileExistsError
+        When something the package did not write is in the entry's place.
+    OSError
+        When the disk has too little room, or the files cannot be written.
     """
     entry.parent.mkdir(parents=True, exist_ok=True)
     free = shutil.disk_usage(entry.parent).free

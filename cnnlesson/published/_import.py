@@ -222,7 +222,20 @@ def fetch_published(key_of_recipe: str, recipe: dict):
 
     Looks in the source of :func:`use_site_models` (``CNNLESSON_MODELS_FROM``, or the
     packaged site address); says in one line on stderr when it fetches, or why it could
-    not, and never raises for a source it cannot reach.
+    not, and never raises for a source it cannot reach (it is then not asked again in
+    this run).
+
+    Parameters
+    ----------
+    key_of_recipe : str
+        The recipe key (:func:`cnnlesson.cache.recipe_key`) of the model wanted.
+    recipe : dict
+        Its recipe, which the published model's must equal.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The verified cache entry, or None when no source publishes the model.
     """
     found = find_imported(key_of_recipe, recipe)
     if found is not None:
@@ -255,6 +268,23 @@ def load_published(model, recipe: dict, key_of_recipe: str, data_fingerprint: st
 
     Where the site's model was trained with other library versions or on another copy of
     CIFAR-10 than this machine's, one line on stderr says so: its numbers are the site's.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A freshly built model of the recipe's network; the weights are loaded into it.
+    recipe : dict
+        The training recipe, as the training cache records it.
+    key_of_recipe : str
+        Its recipe key (:func:`cnnlesson.cache.recipe_key`).
+    data_fingerprint : str
+        The fingerprint of this machine's CIFAR-10 copy (:func:`cnnlesson.data.fingerprint`).
+
+    Returns
+    -------
+    tuple of (pathlib.Path, dict) or None
+        The cache entry and its stored result, or None when there is no usable published
+        model (the caller then trains).
     """
     entry = fetch_published(key_of_recipe, recipe)
     if entry is None:
