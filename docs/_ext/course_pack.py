@@ -6,11 +6,12 @@ run the examples, myst-nb the pages), this extension zips
 ``cnnlesson-course-pack-<version>.zip`` beside it: the wheel, every example as ``.py`` and
 ``.ipynb``, the lesson pages as notebooks (``lesson_notebooks.py``, from the notebooks
 myst-nb executed), the README of ``docs/_templates/course-pack-README.md``, the licences,
-``CHANGELOG.md`` and ``CITATION.cff``.  The site publishes that folder as it is
-(``html_extra_path``), so both files are at ``downloads/`` of the site; the roles
-``{course-pack}`text``` and ``{wheel}`text``` link to them.  ``CITATION.cff`` is also
-written there, with the site's address when the build has one; ``{citation-file}`text```
-links to it.
+``CHANGELOG.md`` and ``CITATION.cff``.  A build that executes no page (``--no-exec``:
+myst-nb's ``nb_execution_mode = "off"``) makes no pack, and its log says so.  The site
+publishes that folder as it is (``html_extra_path``), so both files are at ``downloads/``
+of the site; the roles ``{course-pack}`text``` and ``{wheel}`text``` link to them.
+``CITATION.cff`` is also written there, with the site's address when the build has one;
+``{citation-file}`text``` links to it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from docutils import nodes
 from lesson_notebooks import LESSON_PAGES, install_cell, lesson_notebook
 from sphinx.errors import ExtensionError
+from sphinx.util import logging
 
 from cnnlesson import about
 
@@ -29,6 +31,7 @@ ROOT = DOCS.parent
 #: Copied into the pack as they are.
 COPIED = ("LICENSE", "LICENSE-docs", "CHANGELOG.md")
 README = DOCS / "_templates" / "course-pack-README.md"
+logger = logging.getLogger(__name__)
 
 
 def downloads_folder(config) -> Path:
@@ -74,6 +77,15 @@ def build_pack(app, env):
     version = app.config.version
     folder = downloads_folder(app.config)
     names = file_names(version)
+    if app.config.nb_execution_mode == "off":
+        # A build that runs no code (--no-exec) has no executed pages to make the lesson
+        # notebooks from, nor the examples' notebooks: it makes no pack.
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / names["citation"]).write_text(
+            citation_file(app.config.html_baseurl or None), "utf-8")
+        logger.info("course pack: not built, as the pages were not executed (--no-exec); "
+                    "its lesson notebooks are made from the executed pages")
+        return
     wheel = folder / names["wheel"]
     if not wheel.is_file():
         raise ExtensionError(
