@@ -243,6 +243,9 @@ html_theme_options = {
     "home_page_in_toc": True,
     "navigation_with_keys": False,
     "toc_title": "On this page",
+    # The sidebar has the search field (and Ctrl+K); without this the theme adds a second
+    # one in a band above every page at desktop widths.
+    "navbar_persistent": [],
 }
 
 # The version and the repository's address are written once, in pyproject.toml
