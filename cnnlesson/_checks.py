@@ -34,3 +34,15 @@ def _check_padding(padding):
     if mode not in PADDINGS:
         raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
     return mode
+
+
+def described(value):
+    """A short description of a wrong argument, for the message that refuses it."""
+    if value is None:
+        return "None"
+    shape = getattr(value, "shape", None)
+    if shape is not None and not isinstance(value, (str, bytes)):
+        return f"{type(value).__name__} of shape {tuple(shape)}"
+    text = repr(value)
+    return f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
+

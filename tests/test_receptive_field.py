@@ -206,3 +206,106 @@ def test_layers_that_mix_positions_are_refused(layer, message):
 def test_layers_along_the_channel_axis_leave_the_field():
     assert receptive_field([3, keras.layers.LayerNormalization(),
                             keras.layers.UnitNormalization(), keras.layers.Softmax()]).size == 3
+
+
+def impulse_extent(model, input_shape):
+    """Along each spatial axis, how many outputs one bright input voxel at the centre reaches.
+
+    With kernels of ones, 'same' padding and stride 1, that is the field along the axis.
+    """
+    volume = np.zeros((1, *input_shape), "float32")
+    volume[(0, *(n // 2 for n in input_shape[:-1]), 0)] = 1.0
+    lit = np.asarray(model(volume))[0, ..., 0] > 0
+    return tuple(int(lit.any(axis=tuple(a for a in range(lit.ndim) if a != axis)).sum())
+                 for axis in range(lit.ndim))
+
+
+def test_a_3d_convolution_is_read_along_the_axis_asked():
+    model = keras.Sequential([keras.Input((5, 11, 13, 1)),
+                              keras.layers.Conv3D(1, (1, 5, 3), padding="same", **ONES)])
+    depth, height, width = impulse_extent(model, (5, 11, 13, 1))
+    assert (depth, height, width) == (1, 5, 3)
+    assert receptive_field(model, axis="depth") == (depth, 1)
+    assert receptive_field(model, axis="height") == (height, 1)
+    assert receptive_field(model, axis="width") == (width, 1)
+    assert receptive_field(model) == receptive_field(model, axis="height")
+
+
+def test_strides_and_dilations_of_3d_layers_are_read_along_the_axis_asked():
+    model = keras.Sequential([
+        keras.Input((8, 16, 16, 1)),
+        keras.layers.Conv3D(1, (1, 3, 5), strides=(1, 2, 1), dilation_rate=1),
+        keras.layers.MaxPooling3D((2, 1, 3))])
+    assert receptive_field(model, axis="depth") == (2, 2)
+    assert receptive_field(model, axis="height") == (3, 2)
+    assert receptive_field(model, axis="width") == (5 + 2, 3)
+
+
+def test_3d_global_pooling_covers_the_input_along_the_axis_asked():
+    model = keras.Sequential([keras.Input((4, 10, 12, 1)),
+                              keras.layers.Conv3D(1, (1, 5, 5)),
+                              keras.layers.GlobalAveragePooling3D()])
+    assert [receptive_field(model, axis=a).size for a in ("depth", "height", "width")] == [
+        4, 10, 12]
+
+
+def test_a_2d_layer_is_read_along_height_or_width():
+    model = functional(keras.layers.Conv2D(1, (3, 5), strides=(1, 2), **ONES))
+    assert receptive_field(model, axis="height") == (3, 1)
+    assert receptive_field(model, axis="width") == (5, 2)
+    with pytest.raises(ValueError, match="axis='depth'.*2-D layer .* has the axes "
+                                         "'height' and 'width'"):
+        receptive_field(model, axis="depth")
+
+
+def test_a_1d_layer_is_read_along_its_length():
+    model = keras.Sequential([keras.Input((20, 2)), keras.layers.Conv1D(1, 5),
+                              keras.layers.MaxPooling1D(2)])
+    assert receptive_field(model, axis="length") == (6, 2)
+    with pytest.raises(ValueError, match="1-D layer .* has the axis 'length'; pass "
+                                         "axis='length'"):
+        receptive_field(model)
+
+
+@pytest.mark.parametrize("axis", ["rows", "Height", 1, None])
+def test_an_unknown_axis_is_refused(axis):
+    with pytest.raises(ValueError, match="axis must be 'height', 'width', 'depth' or "
+                                         "'length'"):
+        receptive_field([3], axis=axis)
+
+
+def test_the_last_convolution_is_found_in_a_nested_sequential():
+    from cnnlesson.analysis import last_conv_receptive_field
+
+    model = keras.Sequential([
+        keras.Input((24, 24, 1)), keras.layers.Conv2D(1, 3, **ONES),
+        keras.Sequential([keras.layers.MaxPooling2D(), keras.layers.Conv2D(1, 5, **ONES)]),
+        keras.layers.MaxPooling2D(), keras.layers.Flatten(), keras.layers.Dense(2)])
+    up_to_last_conv = keras.Sequential([keras.Input((24, 24, 1)), *model.layers[:2]])
+    assert last_conv_receptive_field(model) == measured_field(up_to_last_conv)[0] == 12
+
+
+def test_last_conv_receptive_field_refuses_what_it_cannot_read():
+    from cnnlesson.analysis import last_conv_receptive_field
+
+    inner_input = keras.Input((14, 14, 1))
+    inner = keras.Model(inner_input, keras.layers.Conv2D(1, 3)(inner_input), name="inner")
+    with pytest.raises(ValueError, match="applies the functional model 'inner' as a layer.*"
+                                         "a keras.Sequential may hold 'inner'"):
+        last_conv_receptive_field(functional(keras.layers.Conv2D(1, 3), inner, size=16))
+    with pytest.raises(ValueError, match="subclassed model"):
+        last_conv_receptive_field(subclassed_conv_of_pool())
+    with pytest.raises(ValueError, match="model 'dense_only' has no convolution.*receptive_"
+                                         "field"):
+        last_conv_receptive_field(keras.Sequential(
+            [keras.Input((4,)), keras.layers.Dense(2)], name="dense_only"))
+
+
+def test_the_last_convolution_of_a_3d_model_is_read_along_the_axis_asked():
+    from cnnlesson.analysis import last_conv_receptive_field
+
+    model = keras.Sequential([keras.Input((4, 10, 12, 1)), keras.layers.Conv3D(1, (1, 5, 3)),
+                              keras.layers.GlobalAveragePooling3D()])
+    assert last_conv_receptive_field(model, axis="depth") == 1
+    assert last_conv_receptive_field(model) == 5
+    assert last_conv_receptive_field(model, axis="width") == 3

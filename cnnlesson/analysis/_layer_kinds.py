@@ -15,6 +15,8 @@ POOLING = frozenset(f"{kind}Pooling{rank}D" for kind in ("Max", "Average") for r
 WINDOWED = POOLING | frozenset(
     {f"Conv{rank}D" for rank in (1, 2, 3)}
     | {"DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D"})
+#: Layers that slide a learned kernel over the image: the windowed layers that do not pool.
+CONVOLUTION = WINDOWED - POOLING
 #: Layers that pool each channel over the whole map: their outputs see the whole input.
 GLOBAL_POOLING = frozenset(f"Global{kind}Pooling{rank}D" for kind in ("Average", "Max")
                            for rank in (1, 2, 3))

@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from cnnlesson._checks import _check_padding, positive_int
-from cnnlesson.analysis._graph import field_steps
+from cnnlesson.analysis._graph import layer_steps
+from cnnlesson.analysis._layer_kinds import CONVOLUTION
+from cnnlesson.analysis._models import is_model
 
 
 def conv_output_size(input_size, kernel_size, stride=1, padding="valid", dilation=1):
@@ -82,7 +84,7 @@ def pool_output_size(input_size, pool_size=2, strides=None, padding="valid"):
 
 
 class ReceptiveField(NamedTuple):
-    """Receptive field of a stack along one axis."""
+    """Receptive field of a stack along one spatial axis."""
 
     size: int
     """Input pixels that influence one output pixel."""
@@ -90,7 +92,7 @@ class ReceptiveField(NamedTuple):
     """Input pixels between two neighbouring output pixels (product of the strides)."""
 
 
-def receptive_field(layers):
+def receptive_field(layers, axis="height"):
     """Receptive field and jump of a chain of convolutions and poolings, along one axis.
 
     Each layer widens the field by ``dilation * (kernel - 1)`` steps of the current jump,
@@ -114,7 +116,14 @@ def receptive_field(layers):
           in a model must follow one another there: each takes its input from the
           output of the layer before it in the list.
 
-        Nested models are followed.  Keras layers are read along the height axis.
+        Nested models are followed.
+    axis : {'height', 'width', 'depth', 'length'}
+        The spatial axis along which Keras layers are read (steps given as numbers apply
+        to any axis).  A 2-D layer has a height and a width, a 3-D layer (``Conv3D``,
+        ``MaxPooling3D``) a depth, a height and a width, in Keras's order, and a 1-D
+        layer a length; global pooling covers the input's size along ``axis``.  A
+        ``Conv3D`` with kernel ``(1, 5, 5)`` has a field of 1 along the depth and 5 along
+        the height and the width.
 
     Returns
     -------
@@ -134,7 +143,9 @@ def receptive_field(layers):
         - a list whose called layers do not follow one another in their model;
         - a layer whose effect on the field is not known here (for example
           ``UpSampling2D``, ``Conv2DTranspose``, ``GroupNormalization``), one that acts
-          along a spatial axis, or a ``channels_first`` layer.
+          along a spatial axis, or a ``channels_first`` layer;
+        - an ``axis`` that a layer lacks (``'depth'`` for a 2-D layer, anything but
+          ``'length'`` for a 1-D one), or anything but a model or a list as ``layers``.
 
     Examples
     --------
@@ -145,6 +156,10 @@ def receptive_field(layers):
     >>> receptive_field([(3, 1, 2)]).size          # a dilated 3x3 spans 5 pixels
     5
     >>> import keras
+    >>> volume = keras.Sequential([keras.Input((4, 10, 10, 1)),
+    ...                            keras.layers.Conv3D(1, (1, 5, 5))])
+    >>> receptive_field(volume, axis="depth"), receptive_field(volume, axis="height")
+    (ReceptiveField(size=1, jump=1), ReceptiveField(size=5, jump=1))
     >>> receptive_field([keras.layers.UpSampling2D(name="up")])
     Traceback (most recent call last):
     ValueError: receptive_field does not know how layer 'up' (UpSampling2D) changes the field; ...
@@ -162,27 +177,45 @@ def receptive_field(layers):
     ValueError: model 'shared' applies a layer more than once (its output is the output of ...
     """
     size, jump = 1, 1
-    for step in field_steps(layers):
-        if step[0] == "global":
-            size = step[1]
-            continue
-        k = positive_int(step[0], "kernel")
-        s = positive_int(step[1], "stride")
-        d = positive_int(step[2], "dilation")
-        size += d * (k - 1) * jump
-        jump *= s
+    for _, step in layer_steps(layers, axis):
+        size, jump = _widened(size, jump, step)
     return ReceptiveField(size, jump)
 
 
-def last_conv_receptive_field(model):
+def _widened(size, jump, step):
+    """The field and jump after one more step of :func:`layer_steps`."""
+    if step[0] == "global":
+        return step[1], jump
+    k = positive_int(step[0], "kernel")
+    s = positive_int(step[1], "stride")
+    d = positive_int(step[2], "dilation")
+    return size + d * (k - 1) * jump, jump * s
+
+
+def last_conv_receptive_field(model, axis="height"):
     """Width in pixels of the input window that one output of the last convolution sees.
 
-    :func:`receptive_field` along the layers up to and including the last ``Conv2D``.
+    :func:`receptive_field` along the layers up to and including the last convolution
+    (``Conv1D``, ``Conv2D``, ``Conv3D``, depthwise or separable), looking inside nested
+    models.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A ``keras.Sequential`` or functional model.
+    axis : {'height', 'width', 'depth', 'length'}
+        As for :func:`receptive_field`.
+
+    Returns
+    -------
+    int
 
     Raises
     ------
     ValueError
-        When the model has no ``Conv2D`` layer.
+        When the model has no convolution, when ``model`` is not a Keras model (for a
+        list of layers use :func:`receptive_field`), or where :func:`receptive_field`
+        refuses the model.
 
     Examples
     --------
@@ -190,8 +223,16 @@ def last_conv_receptive_field(model):
     >>> last_conv_receptive_field(cnnlesson.build_lesson_model(compile=False))
     5
     """
-    kinds = [type(layer).__name__ for layer in model.layers]
-    if "Conv2D" not in kinds:
-        raise ValueError(f"model {model.name!r} has no Conv2D layer")
-    last = len(kinds) - 1 - kinds[::-1].index("Conv2D")
-    return receptive_field(model.layers[:last + 1]).size
+    if not is_model(model):
+        raise ValueError(f"model must be a keras.Sequential or functional model, got "
+                         f"{type(model).__name__}; for a list of layers use "
+                         "receptive_field(layers[:i + 1]) up to the last convolution")
+    size, jump, last = 1, 1, None
+    for layer, step in layer_steps(model, axis):
+        size, jump = _widened(size, jump, step)
+        if type(layer).__name__ in CONVOLUTION:
+            last = size
+    if last is None:
+        raise ValueError(f"model {model.name!r} has no convolution; receptive_field(model) "
+                         "gives the field of its whole chain")
+    return last
