@@ -46,3 +46,12 @@ def described(value):
     text = repr(value)
     return f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
 
+
+def flag(value, name):
+    """``value`` if it is True or False (a NumPy bool too), else a ValueError naming ``name``.
+
+    Python would read any other value, such as the text ``'no'``, by its truth.
+    """
+    if isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b":
+        return bool(value)
+    raise ValueError(f"{name} must be True or False, got {described(value)}")

@@ -25,6 +25,7 @@ from cnnlesson.analysis import (
     dense_forward_flops,
     dense_params,
     forward_flops_per_image,
+    layer_costs,
     layer_forward_flops,
     mix_channels_1x1,
     parameter_table,
@@ -149,6 +150,64 @@ def test_parameter_table_errors():
     assert layer_forward_flops(unknown.layers[0]) == 0  # per-element work counts none
     with pytest.raises(ValueError, match="keras.Input"):
         parameter_table(keras.Sequential([keras.layers.Dense(4)]))
+
+
+def test_batch_normalization_along_another_axis_counts_that_axis():
+    model = keras.Sequential([keras.Input((3, 8, 8)), keras.layers.BatchNormalization(axis=1),
+                              keras.layers.BatchNormalization(axis=2, center=False)])
+    rows = parameter_table(model)
+    assert [r.formula for r in rows] == [r.keras for r in rows] == [3 * 4, 8 * 3]
+
+
+def nested_models():
+    """The same network three ways: flat, with a nested Sequential, with a nested functional
+    model."""
+    def convs():
+        return [keras.layers.Conv2D(4, 3), keras.layers.BatchNormalization(),
+                keras.layers.Conv2D(2, 3, groups=2)]
+
+    flat = keras.Sequential([keras.Input((12, 12, 3)), *convs(), keras.layers.Flatten(),
+                             keras.layers.Dense(5)])
+    in_sequential = keras.Sequential([keras.Input((12, 12, 3)), keras.Sequential(convs()),
+                                      keras.layers.Flatten(), keras.layers.Dense(5)])
+    inner_input = keras.Input((12, 12, 3))
+    inner = inner_input
+    for layer in convs():
+        inner = layer(inner)
+    inputs = keras.Input((12, 12, 3))
+    hidden = keras.Model(inner_input, inner)(inputs)
+    in_functional = keras.Model(inputs, keras.layers.Dense(5)(keras.layers.Flatten()(hidden)))
+    return flat, in_sequential, in_functional
+
+
+def test_nested_models_are_counted_layer_by_layer():
+    flat, *nested = nested_models()
+    expected = [(r.kind, r.output_shape, r.formula) for r in parameter_table(flat)]
+    for model in nested:
+        rows = parameter_table(model)
+        assert [(r.kind, r.output_shape, r.formula) for r in rows] == expected
+        assert total_parameters(model) == model.count_params() == flat.count_params()
+        assert forward_flops_per_image(model) == forward_flops_per_image(flat)
+        assert training_flops_per_image(model) == training_flops_per_image(flat)
+        assert [c.forward_flops for c in layer_costs(model)] == [
+            c.forward_flops for c in layer_costs(flat)]
+
+
+def test_a_layer_applied_twice_has_its_parameters_once_and_its_flops_twice():
+    conv = keras.layers.Conv2D(3, 3, padding="same", name="twice")
+    model = keras.Sequential([keras.Input((8, 8, 3)), conv, conv])
+    assert [r.name for r in parameter_table(model)] == ["twice"]
+    assert total_parameters(model) == model.count_params() == 84
+    costs = layer_costs(model)
+    assert [(c.name, c.parameters) for c in costs] == [("twice", 84), ("twice", 0)]
+    assert sum(c.parameters for c in costs) == model.count_params()
+    assert forward_flops_per_image(model) == 2 * layer_forward_flops(conv)
+
+
+def test_an_int_kernel_is_square_over_every_output_axis():
+    assert conv_forward_flops((32, 32), 3, 3, 32) == conv_forward_flops((32, 32), (3, 3), 3, 32)
+    assert conv_forward_flops(8, (3, 3), 1, 1) == conv_forward_flops((8, 8), (3, 3), 1, 1)
+    assert conv_forward_flops(5, 3, 1, 1) == 2 * 5 * 3
 
 
 # --- FLOPs -----------------------------------------------------------------------------

@@ -60,3 +60,76 @@ def test_global_pooling_over_an_input_of_unfixed_size_is_refused():
     refusal(lambda: analysis.receptive_field(model),
             r"layer 'gmp' \(GlobalMaxPooling2D\) makes the field the whole input, whose "
             "height is not fixed .*; give keras.Input a fixed size")
+
+
+def subclassed():
+    class Subclassed(keras.Model):
+        def __init__(self):
+            super().__init__(name="sub")
+            self.conv = L.Conv2D(2, 3)
+
+        def call(self, inputs):
+            return self.conv(inputs)
+
+    model = Subclassed()
+    model(np.zeros((1, 8, 8, 3), "float32"))
+    return model
+
+
+MODEL_READERS = [analysis.parameter_table, analysis.total_parameters, analysis.layer_costs,
+                 analysis.forward_flops_per_image, analysis.training_flops_per_image]
+
+
+@pytest.mark.parametrize("reader", MODEL_READERS, ids=lambda f: f.__name__)
+def test_model_readers_refuse_what_they_cannot_read(reader):
+    for wrong in (None, "model", [L.Dense(2)], L.Dense(2)):
+        refusal(lambda wrong=wrong: reader(wrong),
+                "model must be a keras.Sequential or functional model, got ")
+    refusal(lambda: reader(subclassed()), r"model 'sub' is a subclassed model \(Subclassed\)"
+            r".*; rebuild it as a keras.Sequential or functional model")
+    refusal(lambda: reader(keras.Sequential([L.Dense(2)], name="unbuilt")),
+            r"model 'unbuilt' has not been built.*keras.Input\(shape\)")
+    inner = keras.Sequential([L.Dense(2)], name="inner")
+    inner_sub = keras.Sequential([keras.Input((8, 8, 3)), subclassed()])
+    refusal(lambda: reader(inner_sub), "model 'sub' is a subclassed model")
+    assert reader(keras.Sequential([keras.Input((4,)), inner])) is not None
+
+
+LAYER_READERS = [analysis.layer_forward_flops, analysis.layer_kind, analysis.is_learnable,
+                 analysis.is_flop_free, analysis.is_training_only]
+
+
+@pytest.mark.parametrize("reader", LAYER_READERS, ids=lambda f: f.__name__)
+def test_layer_readers_refuse_what_is_not_a_layer(reader):
+    for wrong in (None, "Dropout", 3):
+        refusal(lambda wrong=wrong: reader(wrong), "layer must be a Keras layer, got ")
+
+
+def test_layer_forward_flops_of_a_model_points_to_the_model_reader():
+    model = keras.Sequential([keras.Input((4,)), L.Dense(2)], name="whole")
+    refusal(lambda: analysis.layer_forward_flops(model),
+            r"layer 'whole' is a model; pass one of its layers, or use "
+            r"forward_flops_per_image\(model\)")
+
+
+FLAGS_AND_SIZES = {
+    "use_bias text": (lambda: analysis.conv2d_params(3, 3, 3, use_bias="no"),
+                      "use_bias must be True or False, got str 'no'"),
+    "use_bias None": (lambda: analysis.dense_params(3, 3, use_bias=None),
+                      "use_bias must be True or False"),
+    "conv3d use_bias": (lambda: analysis.conv3d_params(3, 3, 3, use_bias=1.0),
+                        "use_bias must be True or False"),
+    "first-layer flag": (lambda: analysis.training_flops_per_image(
+        keras.Sequential([keras.Input((4,)), L.Dense(2)]), "no"),
+        "first_layer_input_gradient must be True or False"),
+    "no axes": (lambda: analysis.conv_forward_flops((), (), 1, 1),
+                "output_size and kernel_size must have at least one axis"),
+    "axes differ": (lambda: analysis.conv_forward_flops((32, 32), (3, 3, 3), 1, 1),
+                    r"output_size has 2 axes but kernel_size 3; give both one size per "
+                    "axis"),
+}
+
+
+@pytest.mark.parametrize("case", FLAGS_AND_SIZES)
+def test_counts_refuse_flags_and_sizes_that_are_not_what_they_say(case):
+    refusal(*FLAGS_AND_SIZES[case])

@@ -2,7 +2,8 @@
 
 The formulas are plain integer arithmetic. :func:`parameter_table` and
 :func:`total_parameters` read a Keras model's layers by their attributes, without
-importing Keras, and check every formula against Keras' own ``count_params``.
+importing Keras, and check every formula against Keras' own ``count_params``; the layers
+of a nested model are read in its place (:mod:`cnnlesson.analysis._models`).
 Conventions follow Keras/TensorFlow.
 """
 
@@ -10,7 +11,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from cnnlesson._checks import _int_tuple, positive_int
+from cnnlesson._checks import _int_tuple, flag, positive_int
+from cnnlesson.analysis._models import leaf_layers, require_model
 
 
 def conv2d_params(kernel_size, in_channels, filters, use_bias=True):
@@ -42,7 +44,7 @@ def conv2d_params(kernel_size, in_channels, filters, use_bias=True):
     kh, kw = _int_tuple(kernel_size, 2, "kernel_size")
     cin = positive_int(in_channels, "in_channels")
     f = positive_int(filters, "filters")
-    return kh * kw * cin * f + (f if use_bias else 0)
+    return kh * kw * cin * f + (f if flag(use_bias, "use_bias") else 0)
 
 
 def conv3d_params(kernel_size, in_channels, filters, use_bias=True):
@@ -74,7 +76,7 @@ def conv3d_params(kernel_size, in_channels, filters, use_bias=True):
     kd, kh, kw = _int_tuple(kernel_size, 3, "kernel_size")
     cin = positive_int(in_channels, "in_channels")
     f = positive_int(filters, "filters")
-    return kd * kh * kw * cin * f + (f if use_bias else 0)
+    return kd * kh * kw * cin * f + (f if flag(use_bias, "use_bias") else 0)
 
 
 def dense_params(in_features, units, use_bias=True):
@@ -100,7 +102,7 @@ def dense_params(in_features, units, use_bias=True):
     """
     n = positive_int(in_features, "in_features")
     u = positive_int(units, "units")
-    return n * u + (u if use_bias else 0)
+    return n * u + (u if flag(use_bias, "use_bias") else 0)
 
 
 class LayerParams(NamedTuple):
@@ -114,9 +116,10 @@ class LayerParams(NamedTuple):
     keras: int
 
 
-def _layer_in_channels(layer):
+def _layer_in_channels(layer, axis=-1):
+    """The size of the layer's input along ``axis``: its channels, by default."""
     try:
-        return int(layer.input.shape[-1])
+        return int(layer.input.shape[axis])
     except (AttributeError, ValueError) as err:
         raise ValueError(f"layer {layer.name!r} has no single input shape; build the model "
                          "with keras.Input first") from err
@@ -133,7 +136,9 @@ def _formula_params(layer):
         return dense_params(_layer_in_channels(layer), layer.units, layer.use_bias)
     if kind == "BatchNormalization":
         # Moving mean and variance are weights too (non-trainable), so Keras counts them.
-        return _layer_in_channels(layer) * (2 + bool(layer.center) + bool(layer.scale))
+        # There is one of each per position along the layer's axis (the channels, usually).
+        features = _layer_in_channels(layer, layer.axis)
+        return features * (2 + bool(layer.center) + bool(layer.scale))
     if not layer.weights:
         return 0
     raise ValueError(f"no parameter formula for layer {layer.name!r} of type {kind}; "
@@ -146,18 +151,23 @@ def parameter_table(model):
     Parameters
     ----------
     model : keras.Model
-        A built model (for example a ``keras.Sequential`` starting with ``keras.Input``).
+        A built ``keras.Sequential`` or functional model (for example a
+        ``keras.Sequential`` starting with ``keras.Input``). A model nested in it is
+        listed layer by layer, in its place.
 
     Returns
     -------
     list of LayerParams
-        ``(name, kind, output_shape, formula, keras)`` for every layer.
+        ``(name, kind, output_shape, formula, keras)`` for every layer, once: a layer that
+        the model applies twice holds one set of weights, so it has one row. A functional
+        model's ``InputLayer``, which holds nothing, has none.
 
     Raises
     ------
     ValueError
-        If a layer's formula and ``layer.count_params()`` disagree, or a layer with weights
-        has no formula here.
+        If a layer's formula and ``layer.count_params()`` disagree, a layer with weights
+        has no formula here, or the model is subclassed or not built (Keras records no
+        input shapes for their layers).
 
     Examples
     --------
@@ -170,8 +180,12 @@ def parameter_table(model):
     Flatten (None, 28800) 0
     Dense (None, 10) 288010
     """
-    rows = []
-    for layer in model.layers:
+    require_model(model, "parameter_table")
+    rows, seen = [], set()
+    for layer in leaf_layers(model, "parameter_table"):
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
         formula, reported = _formula_params(layer), int(layer.count_params())
         if formula != reported:
             raise ValueError(f"layer {layer.name!r}: formula gives {formula} parameters "
@@ -187,7 +201,7 @@ def total_parameters(model):
     Parameters
     ----------
     model : keras.Model
-        A built model.
+        A built ``keras.Sequential`` or functional model, as for :func:`parameter_table`.
 
     Returns
     -------

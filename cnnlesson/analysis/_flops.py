@@ -2,7 +2,7 @@
 
 A multiply-add counts as 2 FLOPs; only the matrix work (convolutions and dense layers) is
 counted. The model-level functions read a Keras model's layers by their attributes,
-without importing Keras.
+without importing Keras, the layers of a nested model in its place.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from cnnlesson._checks import positive_int
+from cnnlesson._checks import flag, positive_int
 from cnnlesson.analysis._counting import _layer_in_channels
 from cnnlesson.analysis._layer_kinds import is_flop_free, layer_kind
+from cnnlesson.analysis._models import is_model, leaf_layers, require_model
 
 
 def conv_forward_flops(output_size, kernel_size, in_channels, filters):
@@ -26,7 +27,9 @@ def conv_forward_flops(output_size, kernel_size, in_channels, filters):
     ----------
     output_size, kernel_size : int or tuple of ints
         Output spatial size and kernel size, with one entry per spatial axis (2 for
-        ``Conv2D``, 3 for ``Conv3D``); ints mean one axis.
+        ``Conv2D``, 3 for ``Conv3D``). An int is the same size along every axis of the
+        other (a kernel of 3 with an output of ``(32, 32)`` is 3x3, as in Keras); two ints
+        are one axis.
     in_channels, filters : int
         For grouped convolutions pass the channels per group as ``in_channels``.
 
@@ -38,9 +41,19 @@ def conv_forward_flops(output_size, kernel_size, in_channels, filters):
     --------
     >>> conv_forward_flops((32, 32), (3, 3), 3, 32)
     1769472
+    >>> conv_forward_flops((32, 32), 3, 3, 32)
+    1769472
     """
-    out = output_size if isinstance(output_size, (tuple, list)) else (output_size,)
-    ker = kernel_size if isinstance(kernel_size, (tuple, list)) else (kernel_size,)
+    out, ker = (tuple(size) if isinstance(size, (tuple, list)) else None
+                for size in (output_size, kernel_size))
+    out = (output_size,) * len(ker or (1,)) if out is None else out
+    ker = (kernel_size,) * len(out) if ker is None else ker
+    if not out or not ker:
+        raise ValueError("output_size and kernel_size must have at least one axis, got "
+                         f"{output_size!r} and {kernel_size!r}")
+    if len(out) != len(ker):
+        raise ValueError(f"output_size has {len(out)} axes but kernel_size {len(ker)}; give "
+                         "both one size per axis, or an int for the same size along each")
     out = [positive_int(v, "output_size") for v in out]
     ker = [positive_int(v, "kernel_size") for v in ker]
     cin = positive_int(in_channels, "in_channels")
@@ -91,7 +104,8 @@ def layer_forward_flops(layer):
     Raises
     ------
     ValueError
-        For a layer with weights but no FLOP formula here.
+        For a layer with weights but no FLOP formula here, a model (see
+        :func:`forward_flops_per_image`), or anything but a Keras layer.
 
     Examples
     --------
@@ -101,6 +115,9 @@ def layer_forward_flops(layer):
     7776
     """
     kind = layer_kind(layer)
+    if is_model(layer):
+        raise ValueError(f"layer {layer.name!r} is a model; pass one of its layers, or use "
+                         "forward_flops_per_image(model) for the whole of it")
     if kind in ("Conv2D", "Conv3D"):
         cin = _layer_in_channels(layer) // getattr(layer, "groups", 1)
         spatial = tuple(layer.output.shape[1:-1])
@@ -111,6 +128,12 @@ def layer_forward_flops(layer):
     if is_flop_free(layer) or not layer.weights:
         return 0
     raise ValueError(f"no FLOP formula for layer {layer.name!r} of type {kind}")
+
+
+def _leaf_flops(model, reader):
+    """``(layer, forward FLOPs)`` for each layer applied, nested models opened."""
+    require_model(model, reader)
+    return [(layer, layer_forward_flops(layer)) for layer in leaf_layers(model, reader)]
 
 
 class LayerCost(NamedTuple):
@@ -131,11 +154,14 @@ def layer_costs(model):
     Parameters
     ----------
     model : keras.Model
-        A built model.
+        A built ``keras.Sequential`` or functional model; a model nested in it is listed
+        layer by layer, in its place.
 
     Returns
     -------
     list of LayerCost
+        One per layer applied: a layer applied twice has two rows, its FLOPs in each and
+        its parameters in the first only, so that each column sums to the model's total.
 
     Examples
     --------
@@ -144,8 +170,12 @@ def layer_costs(model):
     >>> [(c.name, c.parameters, c.forward_flops) for c in costs][:3]
     [('conv2d', 896, 1769472), ('dropout', 0, 0), ('conv2d_1', 9248, 18874368)]
     """
-    return [LayerCost(layer.name, layer_kind(layer), int(layer.count_params()),
-                      int(layer_forward_flops(layer))) for layer in model.layers]
+    costs, seen = [], set()
+    for layer, flops in _leaf_flops(model, "layer_costs"):
+        parameters = 0 if id(layer) in seen else int(layer.count_params())
+        seen.add(id(layer))
+        costs.append(LayerCost(layer.name, layer_kind(layer), parameters, int(flops)))
+    return costs
 
 
 def forward_flops_per_image(model):
@@ -154,7 +184,7 @@ def forward_flops_per_image(model):
     Parameters
     ----------
     model : keras.Model
-        A built model.
+        A built ``keras.Sequential`` or functional model (nested models are opened).
 
     Returns
     -------
@@ -166,7 +196,7 @@ def forward_flops_per_image(model):
     >>> forward_flops_per_image(keras.Sequential([keras.Input((8,)), keras.layers.Dense(4)]))
     64
     """
-    return sum(layer_forward_flops(layer) for layer in model.layers)
+    return sum(flops for _, flops in _leaf_flops(model, "forward_flops_per_image"))
 
 
 def training_flops_per_image(model, first_layer_input_gradient=False):
@@ -183,7 +213,7 @@ def training_flops_per_image(model, first_layer_input_gradient=False):
     Parameters
     ----------
     model : keras.Model
-        A built model.
+        A built ``keras.Sequential`` or functional model (nested models are opened).
     first_layer_input_gradient : bool
         Also charge the first weighted layer for a gradient with respect to the data.
 
@@ -199,8 +229,8 @@ def training_flops_per_image(model, first_layer_input_gradient=False):
     >>> forward_flops_per_image(model), training_flops_per_image(model)
     (80, 176)
     """
-    flops = [layer_forward_flops(layer) for layer in model.layers]
+    flops = [flops for _, flops in _leaf_flops(model, "training_flops_per_image")]
     total = 3 * sum(flops)
-    if not first_layer_input_gradient:
+    if not flag(first_layer_input_gradient, "first_layer_input_gradient"):
         total -= next((f for f in flops if f), 0)
     return total

@@ -8,6 +8,8 @@ recognised by class name, so this module never imports Keras.
 
 from __future__ import annotations
 
+from cnnlesson.analysis._models import require_layer
+
 #: Poolings over a window: each output is the largest or the mean of ``pool`` positions.
 POOLING = frozenset(f"{kind}Pooling{rank}D" for kind in ("Max", "Average") for rank in (1, 2, 3))
 #: Layers that slide a window over the image: each output sees ``kernel`` (or ``pool``)
@@ -54,7 +56,7 @@ def layer_kind(layer) -> str:
     >>> layer_kind(keras.layers.MaxPooling2D())
     'MaxPooling2D'
     """
-    return type(layer).__name__
+    return type(require_layer(layer)).__name__
 
 
 def is_learnable(layer) -> bool:
@@ -68,7 +70,7 @@ def is_learnable(layer) -> bool:
     >>> [is_learnable(layer) for layer in model.layers]
     [True, False]
     """
-    return bool(layer.trainable_weights)
+    return bool(require_layer(layer).trainable_weights)
 
 
 def is_flop_free(layer) -> bool:

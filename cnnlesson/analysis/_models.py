@@ -54,11 +54,21 @@ def require_model(model, reader, name="model"):
 def leaf_layers(model, reader):
     """The layers of ``model`` in order, each nested model replaced by its own layers.
 
-    A layer that ``model.layers`` lists twice (a keras.Sequential may) comes twice.
+    A layer that ``model.layers`` lists twice (a keras.Sequential may) comes twice. The
+    ``InputLayer`` that a functional model lists is left out: it does no work and holds
+    no weights, and a keras.Sequential does not list it, so the same network gives the
+    same layers however it was built.
     """
     for layer in model.layers:
         if is_model(layer):
             require_model(layer, reader, name=f"layer {layer.name!r}")
             yield from leaf_layers(layer, reader)
-        else:
+        elif type(layer).__name__ != "InputLayer":
             yield layer
+
+
+def require_layer(layer, name="layer"):
+    """Refuse anything but a Keras layer (a model is one too), naming ``name``."""
+    if not is_keras(layer):
+        raise ValueError(f"{name} must be a Keras layer, got {described(layer)}")
+    return layer
