@@ -47,6 +47,33 @@ def described(value):
     return f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
 
 
+def real_array(value, name, dtype=None):
+    """``value`` as a NumPy array of finite real numbers, or a ValueError naming ``name``.
+
+    Text, None and other objects, complex numbers, NaN and infinities are refused: NumPy
+    would cast, drop or carry each of them into an answer that looks like a number.
+    """
+    import numpy as np
+
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError):  # ragged nested lists
+        raise ValueError(f"{name} must be an array of numbers with one shape (rows of equal "
+                         f"length), got a ragged {type(value).__name__}") from None
+    if array.dtype.kind == "c":
+        raise ValueError(f"{name} must hold real numbers, got complex ones; pass their real "
+                         "part (x.real) or their magnitude (abs(x))")
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be an array of numbers, got {described(value)}")
+    if array.dtype.kind == "f" and array.size and not np.isfinite([array.min(),
+                                                                 array.max()]).all():
+        bad = int(array.size - np.count_nonzero(np.isfinite(array)))
+        raise ValueError(f"{name} must hold finite numbers, got {bad} NaN or infinite "
+                         f"value(s) of {array.size}; find where they came from, or replace "
+                         "them (numpy.nan_to_num)")
+    return array if dtype is None else array.astype(dtype, copy=False)
+
+
 def flag(value, name):
     """``value`` if it is True or False (a NumPy bool too), else a ValueError naming ``name``.
 

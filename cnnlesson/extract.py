@@ -6,19 +6,34 @@ import operator
 
 import numpy as np
 
+from cnnlesson._checks import real_array
+from cnnlesson.analysis._models import leaf_layers, require_model
 
-def _check_graph_model(model):
+
+def _check_graph_model(model, reader):
     """Refuse models whose layers' outputs cannot be read: subclassed or multi-input."""
-    inputs = getattr(model, "inputs", None) if hasattr(model, "layers") else None
-    if not inputs:
-        raise TypeError(
-            f"expected a built Sequential or functional keras.Model, got "
-            f"{type(model).__name__}: a subclassed model (or any other object) has no graph "
-            "of layer outputs to read; rebuild it with keras.Sequential or the functional API"
-        )
-    if len(inputs) != 1:
+    require_model(model, reader)
+    if len(model.inputs) != 1:
         raise ValueError(f"expected a model with one input (images), this one has "
-                         f"{len(inputs)}")
+                         f"{len(model.inputs)}")
+
+
+def _check_single_call(model, layer):
+    """Refuse a layer that the model applies more than once: Keras keeps one output."""
+    times = sum(candidate is layer for candidate in model.layers)
+    if times > 1:
+        raise ValueError(f"model {model.name!r} applies layer {layer.name!r} {times} times, "
+                         "and Keras keeps the output of its first call only; give each "
+                         "application a layer of its own")
+
+
+def _refuse_unknown_name(model, name, names):
+    for nested in model.layers:
+        if hasattr(nested, "layers") and any(
+                inner.name == name for inner in leaf_layers(nested, "feature_maps")):
+            raise ValueError(f"layer {name!r} is inside the nested model {nested.name!r}; "
+                             f"pass {nested.name!r} for that model's output")
+    raise ValueError(f"no layer named {name!r}; the layers are {names}")
 
 
 def feature_extractor(model):
@@ -35,6 +50,12 @@ def feature_extractor(model):
         Called on a batch, it returns a list with one array per layer of
         ``model``, in order.
 
+    Raises
+    ------
+    ValueError
+        When ``model`` is not a built ``keras.Sequential`` or functional model with one
+        input, or applies a layer more than once.
+
     Examples
     --------
     >>> from cnnlesson import build_lesson_model
@@ -45,7 +66,9 @@ def feature_extractor(model):
     """
     import keras
 
-    _check_graph_model(model)
+    _check_graph_model(model, "feature_extractor")
+    for layer in model.layers:
+        _check_single_call(model, layer)
     return keras.Model(inputs=model.inputs[0], outputs=[layer.output for layer in model.layers])
 
 
@@ -70,11 +93,10 @@ def feature_maps(model, image, layer):
     Raises
     ------
     ValueError
-        When the image does not have the model's input shape, the layer does not exist,
-        or the model has more than one input.
-    TypeError
-        When ``layer`` is neither an int nor a str (``2.0``, ``None``, ``True``), or the
-        model is not a Sequential or functional model.
+        When the image is not finite real numbers of the model's input shape, the layer
+        does not exist, is not an int or a str (``2.0``, ``None``, ``True``) or is applied
+        more than once, or the model is not a built ``keras.Sequential`` or functional
+        model with one input.
 
     Examples
     --------
@@ -84,28 +106,29 @@ def feature_maps(model, image, layer):
     (32, 32, 32)
     >>> feature_maps(model, np.zeros((32, 32, 3), "float32"), 2.0)
     Traceback (most recent call last):
-    TypeError: layer must be a layer's index (int) or name (str), got 2.0 (float)
+    ValueError: layer must be a layer's index (int) or name (str), got 2.0 (float)
     """
     import keras
 
-    _check_graph_model(model)
+    _check_graph_model(model, "feature_maps")
     if isinstance(layer, bool) or not isinstance(layer, str) and not hasattr(layer,
                                                                              "__index__"):
-        raise TypeError(f"layer must be a layer's index (int) or name (str), got {layer!r} "
-                        f"({type(layer).__name__})")
+        raise ValueError(f"layer must be a layer's index (int) or name (str), got {layer!r} "
+                         f"({type(layer).__name__})")
     expected = tuple(model.inputs[0].shape[1:])
-    image = np.asarray(image, dtype="float32")
+    image = real_array(image, "image", "float32")
     if image.shape != expected:
         raise ValueError(f"expected one image of shape {expected}, got {image.shape}")
     names = [candidate.name for candidate in model.layers]
     if isinstance(layer, str):
         if layer not in names:
-            raise ValueError(f"no layer named {layer!r}; the layers are {names}")
+            _refuse_unknown_name(model, layer, names)
         index = names.index(layer)
     else:
         layer = operator.index(layer)
         if not -len(names) <= layer < len(names):
             raise ValueError(f"layer index {layer} is out of range for {len(names)} layers")
         index = layer
+    _check_single_call(model, model.layers[index])
     probe = keras.Model(inputs=model.inputs[0], outputs=model.layers[index].output)
     return np.asarray(probe(image[np.newaxis]))[0]

@@ -133,3 +133,76 @@ FLAGS_AND_SIZES = {
 @pytest.mark.parametrize("case", FLAGS_AND_SIZES)
 def test_counts_refuse_flags_and_sizes_that_are_not_what_they_say(case):
     refusal(*FLAGS_AND_SIZES[case])
+
+
+@pytest.fixture(scope="module")
+def lesson_model():
+    from cnnlesson import build_lesson_model
+
+    return build_lesson_model(compile=False)
+
+
+IMAGES = {
+    "text": ("text", r"image must be an array of numbers, got str 'text'"),
+    "None": (None, "image must be an array of numbers, got None"),
+    "objects": (np.full((32, 32, 3), None), "image must be an array of numbers, got ndarray"),
+    "ragged": ([[0.0, 1.0], [0.0]], "image must be an array of numbers with one shape"),
+    "complex": (np.zeros((32, 32, 3)) + 1j, "image must hold real numbers, got complex ones; "
+                                            r"pass their real part \(x.real\)"),
+    "NaN": (np.full((32, 32, 3), np.nan), "image must hold finite numbers, got 3072 NaN"),
+    "infinite": (np.where(np.eye(32)[..., None], np.inf, 0.5) * np.ones(3),
+                 "image must hold finite numbers, got 96 NaN or infinite value"),
+}
+
+
+@pytest.mark.parametrize("case", IMAGES)
+def test_feature_maps_refuses_an_image_that_is_not_numbers(lesson_model, case):
+    from cnnlesson import feature_maps
+
+    image, message = IMAGES[case]
+    refusal(lambda: feature_maps(lesson_model, image, 0), message)
+
+
+def test_feature_maps_and_the_extractor_refuse_what_is_not_a_readable_model():
+    from cnnlesson import feature_extractor, feature_maps
+
+    image = np.zeros((8, 8, 3), "float32")
+    for wrong in (None, "model", L.Conv2D(1, 3)):
+        for call in (lambda: feature_maps(wrong, image, 0), lambda: feature_extractor(wrong)):
+            refusal(call, "model must be a keras.Sequential or functional model, got ")
+    unbuilt = keras.Sequential([L.Conv2D(1, 3)], name="unbuilt")
+    refusal(lambda: feature_maps(unbuilt, image, 0), "model 'unbuilt' has not been built")
+
+    class Reversed(keras.Sequential):
+        def call(self, inputs):
+            for layer in self.layers[::-1]:
+                inputs = layer(inputs)
+            return inputs
+
+    backwards = Reversed([keras.Input((8, 8, 3)), L.Conv2D(2, 3), L.MaxPooling2D()])
+    refusal(lambda: feature_extractor(backwards), r"is a subclassed model \(Reversed\)")
+
+
+def test_feature_maps_of_a_layer_applied_twice_are_refused():
+    from cnnlesson import feature_extractor, feature_maps
+
+    twice = L.Conv2D(3, 3, padding="same", name="twice")
+    model = keras.Sequential([keras.Input((8, 8, 3)), twice, L.ReLU(name="relu"), twice])
+    image = np.random.default_rng(0).random((8, 8, 3))
+    message = ("model .* applies layer 'twice' 2 times, and Keras keeps the output of its "
+               "first call only; give each application a layer of its own")
+    refusal(lambda: feature_maps(model, image, 2), message)
+    refusal(lambda: feature_maps(model, image, "twice"), message)
+    refusal(lambda: feature_extractor(model), message)
+    assert feature_maps(model, image, "relu").shape == (8, 8, 3)
+
+
+def test_feature_maps_says_where_a_nested_layer_is():
+    from cnnlesson import feature_maps
+
+    inner = keras.Sequential([L.Conv2D(2, 3, name="deep")], name="inner")
+    model = keras.Sequential([keras.Input((8, 8, 3)), inner, L.Flatten()])
+    refusal(lambda: feature_maps(model, np.zeros((8, 8, 3)), "deep"),
+            "layer 'deep' is inside the nested model 'inner'; pass 'inner' for that "
+            "model's output")
+

@@ -131,7 +131,7 @@ def test_feature_maps_bad_input(lesson_model, image, layer, message):
 
 @pytest.mark.parametrize("layer", [2.0, None, True, [0]])
 def test_feature_maps_says_which_layer_arguments_it_accepts(lesson_model, layer):
-    with pytest.raises(TypeError, match=r"layer must be a layer's index \(int\) or name \(str\)"):
+    with pytest.raises(ValueError, match=r"layer must be a layer's index \(int\) or name \(str\)"):
         feature_maps(lesson_model, np.zeros((32, 32, 3)), layer)
 
 
@@ -153,9 +153,10 @@ def test_feature_maps_refuses_a_subclassed_model():
 
     model = Subclassed()
     model(np.zeros((1, 8, 8, 3), np.float32))
-    with pytest.raises(TypeError, match="Sequential or functional keras.Model, got Subclassed"):
+    with pytest.raises(ValueError, match="is a subclassed model .Subclassed.*rebuild it as a "
+                                         "keras.Sequential or functional model"):
         feature_maps(model, np.zeros((8, 8, 3)), 0)
-    with pytest.raises(TypeError, match="subclassed model"):
+    with pytest.raises(ValueError, match="subclassed model"):
         feature_extractor(model)
 
 
