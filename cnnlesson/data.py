@@ -24,6 +24,7 @@ from cnnlesson._batch_files import (
     check_split,
     read_batch,
 )
+from cnnlesson._checks import real_array
 
 __all__ = ["CIFAR10_CLASSES", "CIFAR10_DIR_VARIABLE", "DatasetError", "cifar10_source",
            "fingerprint", "load_cifar10", "local_cifar10_dir", "scale_images"]
@@ -191,11 +192,25 @@ def scale_images(images: np.ndarray) -> np.ndarray:
         Float32 array of the same shape. The division casts as it goes, so the
         only new memory is the result (no full-size float temporary).
 
+    Raises
+    ------
+    ValueError
+        When ``images`` is not numbers (text, None, complex, NaN) or a pixel lies outside
+        0..255.
+
     Examples
     --------
     >>> scale_images(np.array([0, 51, 255], dtype=np.uint8))
     array([0. , 0.2, 1. ], dtype=float32)
     """
+    images = real_array(images, "images")
+    if images.dtype.kind == "b":
+        raise ValueError("images must hold pixel values from 0 to 255, got True/False values")
+    if images.size and images.dtype != np.uint8:  # uint8 pixels are in range by their type
+        low, high = images.min(), images.max()
+        if low < 0 or high > 255:
+            raise ValueError(f"images must hold pixel values from 0 to 255, got values from "
+                             f"{low} to {high}; pass the raw pixels, as loaded")
     return np.divide(images, np.float32(255.0), dtype=np.float32)
 
 

@@ -206,3 +206,33 @@ def test_feature_maps_says_where_a_nested_layer_is():
             "layer 'deep' is inside the nested model 'inner'; pass 'inner' for that "
             "model's output")
 
+
+PIXELS = {
+    "text": ("text", "images must be an array of numbers, got str 'text'"),
+    "None": (None, "images must be an array of numbers, got None"),
+    "complex": (np.array([1 + 1j]), "images must hold real numbers"),
+    "NaN": (np.array([0.0, np.nan]), "images must hold finite numbers"),
+    "too bright": (np.array([0, 300]), "images must hold pixel values from 0 to 255, got "
+                                       "values from 0 to 300"),
+    "negative": (np.array([-5.0, 12.0]), "images must hold pixel values from 0 to 255, got "
+                                         r"values from -5.0 to 12.0"),
+    "booleans": (np.array([True, False]), "images must hold pixel values from 0 to 255, got "
+                                          "True/False"),
+}
+
+
+@pytest.mark.parametrize("case", PIXELS)
+def test_scale_images_refuses_what_is_not_pixels(case):
+    from cnnlesson import scale_images
+
+    images, message = PIXELS[case]
+    refusal(lambda: scale_images(images), message)
+
+
+def test_scale_images_takes_every_pixel_value_in_any_numeric_type():
+    from cnnlesson import scale_images
+
+    for dtype in ("uint8", "int64", "float32", "float64"):
+        assert scale_images(np.array([0, 255], dtype)).tolist() == [0.0, 1.0]
+    assert scale_images([0, 51]).tolist() == pytest.approx([0.0, 0.2])
+    assert scale_images(np.zeros((0, 32, 32, 3), "uint8")).shape == (0, 32, 32, 3)
