@@ -236,3 +236,112 @@ def test_scale_images_takes_every_pixel_value_in_any_numeric_type():
         assert scale_images(np.array([0, 255], dtype)).tolist() == [0.0, 1.0]
     assert scale_images([0, 51]).tolist() == pytest.approx([0.0, 0.2])
     assert scale_images(np.zeros((0, 32, 32, 3), "uint8")).shape == (0, 32, 32, 3)
+
+
+K33 = np.ones((3, 3, 3, 2))
+IMAGE = np.ones((6, 6, 3))
+
+ARRAYS = {
+    "apply_conv2d text": (lambda: analysis.apply_conv2d("img", K33),
+                          "images must be an array of numbers, got str 'img'"),
+    "apply_conv2d complex": (lambda: analysis.apply_conv2d(IMAGE * 1j, K33),
+                             "images must hold real numbers"),
+    "apply_conv2d NaN": (lambda: analysis.apply_conv2d(IMAGE * np.nan, K33),
+                         "images must hold finite numbers"),
+    "apply_conv2d ragged": (lambda: analysis.apply_conv2d([[1, 2], [3]], K33),
+                            "images must be an array of numbers with one shape"),
+    "apply_conv2d kernel": (lambda: analysis.apply_conv2d(IMAGE, "k"),
+                            "kernel must be an array of numbers, got str 'k'"),
+    "apply_conv2d bias": (lambda: analysis.apply_conv2d(IMAGE, K33, bias=[np.inf, 0]),
+                          "bias must hold finite numbers"),
+    "mix weights": (lambda: analysis.mix_channels_1x1(IMAGE, "grey"),
+                    "weights must be an array of numbers, got str 'grey'"),
+    "compose k2": (lambda: analysis.compose_kernels(K33, None),
+                   "k2 must be an array of numbers, got None"),
+    "compose b1": (lambda: analysis.compose_kernels(K33, np.ones((3, 3, 2, 1)), b1=[1j, 0]),
+                   "b1 must hold real numbers"),
+    "fit target": (lambda: analysis.best_conv_fit(np.ones((8, 8, 1)), "y"),
+                   "target must be an array of numbers, got str 'y'"),
+    "fit images": (lambda: analysis.best_conv_fit(np.full((8, 8, 1), np.nan), np.ones((4, 4, 1))),
+                   "images must hold finite numbers"),
+    "decompose image": (lambda: analysis.decompose_feature_map("x", K33, None, 0),
+                        "image must be an array of numbers, got str 'x'"),
+    "check image": (lambda: analysis.check_decomposition(L.Conv2D(2, 3), "img", 0),
+                    "image must be an array of numbers, got str 'img'"),
+    "check channels": (lambda: analysis.check_decomposition(
+        keras.Sequential([keras.Input((6, 6, 2)), L.Conv2D(2, 3, name="c2")]).layers[0],
+        IMAGE, 0), "image has 3 channels but layer 'c2' was built for 2"),
+    "activation": (lambda: analysis.conv2d_layer_with_weights(K33, activation="nope"),
+                   "activation must be the name of a Keras activation .* got 'nope'"),
+    "image_size text": (lambda: analysis.stacked_vs_single_check(image_size="16"),
+                        "image_size must be a positive integer, got '16'"),
+    "seed text": (lambda: analysis.stacked_vs_single_check(seed="x"),
+                  "seed must be a non-negative integer, got 'x'"),
+    "area None": (lambda: analysis.effective_area(None),
+                  "weights must be an array of numbers, got None"),
+    "area empty": (lambda: analysis.effective_area([]),
+                   "weights must hold at least one value"),
+    "area NaN": (lambda: analysis.effective_area([[np.nan, 1.0]]),
+                 "weights must hold finite numbers"),
+    "area share text": (lambda: analysis.effective_area([[1.0]], "0.9"),
+                        r"share must be a number in \(0, 1\], got '0.9'"),
+    "likeness text": (lambda: analysis.map_likeness("m", IMAGE),
+                      "maps must be an array of numbers, got str 'm'"),
+    "likeness empty": (lambda: analysis.map_likeness(np.ones((0, 0, 2)), IMAGE),
+                       r"maps must have at least one row, column and channel, got shape "
+                       r"\(0, 0, 2\)"),
+    "likeness no channel": (lambda: analysis.map_likeness(np.ones((6, 6, 0)), IMAGE),
+                            "maps must have at least one row, column and channel"),
+    "likeness image": (lambda: analysis.layer_likeness(np.ones((6, 6, 2)), "img"),
+                       "image must be an array of numbers, got str 'img'"),
+    "confusion None": (lambda: analysis.confusion_counts(None, None, 10),
+                       "y_true must be an array of numbers, got None"),
+    "confusion text": (lambda: analysis.confusion_counts([0], ["cat"], 10),
+                       "y_pred must be an array of numbers, got list"),
+    "most_confused negative": (lambda: analysis.most_confused([[-1, 2], [0, 1]]),
+                               "counts must hold counts: whole numbers of at least 0"),
+    "most_confused fractions": (lambda: analysis.most_confused([[0.5, 0.5], [0, 1]]),
+                                "counts must hold counts"),
+    "most_confused text": (lambda: analysis.most_confused("ab"),
+                           "counts must be an array of numbers, got str 'ab'"),
+}
+
+
+@pytest.mark.parametrize("case", ARRAYS)
+def test_numpy_helpers_refuse_what_is_not_finite_real_numbers(case):
+    refusal(*ARRAYS[case])
+
+
+EFFECTIVE = {
+    "model None": (lambda m: analysis.effective_receptive_field(None, "c", np.ones((1, 9, 9, 1))),
+                   "model must be a keras.Sequential or functional model, got None"),
+    "layer None": (lambda m: analysis.effective_receptive_field(m, None, np.ones((1, 9, 9, 1))),
+                   r"layer must be a layer's name \(str\) or a Keras layer, got None"),
+    "layer int": (lambda m: analysis.effective_receptive_field(m, 0, np.ones((1, 9, 9, 1))),
+                  "layer must be a layer's name .* got int 0"),
+    "images text": (lambda m: analysis.effective_receptive_field(m, "c", "imgs"),
+                    "images must be an array of numbers, got str 'imgs'"),
+    "no images": (lambda m: analysis.effective_receptive_field(m, "c", np.ones((0, 9, 9, 1))),
+                  "images must hold at least one image, got shape"),
+    "NaN images": (lambda m: analysis.effective_receptive_field(
+        m, "c", np.full((1, 9, 9, 1), np.nan)), "images must hold finite numbers"),
+}
+
+
+@pytest.mark.parametrize("case", EFFECTIVE)
+def test_effective_receptive_field_refuses_wrong_arguments(case):
+    model = keras.Sequential([keras.Input((9, 9, 1)), L.Conv2D(1, 3, name="c")])
+    refusal(lambda: EFFECTIVE[case][0](model), EFFECTIVE[case][1])
+
+
+def test_effective_receptive_field_refuses_a_window_it_cannot_read():
+    inner = keras.Sequential([L.Conv2D(1, 3), L.Conv2D(1, 3)], name="inner")
+    nested = keras.Sequential([keras.Input((12, 12, 1)), inner, L.Conv2D(1, 3, name="after")])
+    refusal(lambda: analysis.effective_receptive_field(nested, "after", np.ones((1, 12, 12, 1))),
+            "the window of layer 'after' runs through the nested model 'inner', whose "
+            "layers it does not follow; give the layers to one keras.Sequential")
+    upsampled = keras.Sequential([keras.Input((12, 12, 1)), L.Conv2D(1, 3),
+                                  L.UpSampling2D(name="up"), L.Conv2D(1, 3, name="last")])
+    refusal(lambda: analysis.effective_receptive_field(upsampled, "last",
+                                                       np.ones((1, 12, 12, 1))),
+            r"does not know how layer 'up' \(UpSampling2D\) changes the field")

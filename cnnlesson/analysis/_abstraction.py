@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnnlesson._checks import real_array
 from cnnlesson.analysis._convolution import GREY_WEIGHTS
 
 
 def _grey_at(image, height, width):
     """The image's grey level, averaged over blocks so that it is ``height`` x ``width``."""
-    picture = np.asarray(image, dtype=float)
+    picture = real_array(image, "image", float)
     if picture.ndim != 3 or picture.shape[-1] != 3:
         raise ValueError(f"image must be one RGB image (height, width, 3), got {picture.shape}")
     grey = picture @ np.asarray(GREY_WEIGHTS)
@@ -62,11 +63,14 @@ def map_likeness(maps, image):
     >>> map_likeness(maps, image).round(3)
     array([ 1.,  1., nan])
     """
-    maps = np.asarray(maps, dtype=float)
+    maps = real_array(maps, "maps", float)
     if maps.ndim != 3:
         hint = "; drop the batch axis with maps[0]" if maps.ndim == 4 else ""
         raise ValueError(f"maps must have shape (height, width, channels), got {maps.shape}"
                          + hint)
+    if 0 in maps.shape:
+        raise ValueError("maps must have at least one row, column and channel, got shape "
+                         f"{maps.shape}")
     height, width, channels = maps.shape
     grey = _grey_at(image, height, width).ravel()
     grey = grey - grey.mean()

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cnnlesson._checks import positive_int
+from cnnlesson._checks import positive_int, real_array
 from cnnlesson.analysis._convolution import _as_batch, _as_bias, _as_kernel, apply_conv2d
 from cnnlesson.analysis._sizes import conv_output_size
 
@@ -140,7 +140,7 @@ def best_conv_fit(images, target, size=5):
     True
     """
     x, _ = _as_batch(images)
-    y = np.asarray(target, dtype=np.float64)
+    y = real_array(target, "target", np.float64)
     size = positive_int(size, "size")
     if y.ndim == 3:
         y = y[None]
@@ -195,6 +195,9 @@ def stacked_vs_single_check(in_channels=3, mid_channels=8, out_channels=4, image
     >>> check.relu_fit_residual > 0.1
     True
     """
+    if isinstance(seed, bool) or not hasattr(seed, "__index__") or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    image_size = positive_int(image_size, "image_size")
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(positive_int(n_images, "n_images"), image_size, image_size,
                          positive_int(in_channels, "in_channels")))

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cnnlesson._checks import positive_int
+from cnnlesson._checks import positive_int, real_array
 
 
 def confusion_counts(y_true, y_pred, n_classes):
@@ -43,8 +43,8 @@ def confusion_counts(y_true, y_pred, n_classes):
            [0, 1]])
     """
     k = positive_int(n_classes, "n_classes")
-    true = np.asarray(y_true).reshape(-1)
-    pred = np.asarray(y_pred)
+    true = real_array(y_true, "y_true").reshape(-1)
+    pred = real_array(y_pred, "y_pred")
     if pred.ndim == 2 and pred.shape[1] == k and k > 1:
         pred = pred.argmax(axis=1)
     pred = pred.reshape(-1)
@@ -94,9 +94,12 @@ def most_confused(counts, top=5):
     >>> most_confused(counts, top=2)
     [Confusion(true=0, predicted=1, count=2, rate=0.666...), Confusion(true=1, ...rate=0.5)]
     """
-    counts = np.asarray(counts)
+    counts = real_array(counts, "counts")
     if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
         raise ValueError(f"counts must be a square matrix, got shape {counts.shape}")
+    if counts.size and (counts.min() < 0 or not np.array_equal(counts, np.round(counts))):
+        raise ValueError("counts must hold counts: whole numbers of at least 0, such as "
+                         "confusion_counts returns")
     positive_int(top, "top")
     totals = np.maximum(counts.sum(axis=1), 1)
     cells = [Confusion(t, p, int(counts[t, p]), float(counts[t, p] / totals[t]))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnnlesson._checks import _check_padding, positive_int
+from cnnlesson._checks import _check_padding, positive_int, real_array
 from cnnlesson.analysis._sizes import conv_output_size
 
 #: ITU-R BT.601 luma weights for R, G, B: the classic colour-to-grey 1x1 convolution.
@@ -17,7 +17,7 @@ GREY_WEIGHTS = (0.299, 0.587, 0.114)
 
 
 def _as_batch(images, name="images"):
-    x = np.asarray(images, dtype=np.float64)
+    x = real_array(images, name, np.float64)
     if x.ndim not in (3, 4):
         raise ValueError(f"{name} must be (height, width, channels) or a batch of those, "
                          f"got shape {x.shape}")
@@ -25,7 +25,7 @@ def _as_batch(images, name="images"):
 
 
 def _as_kernel(kernel, name="kernel"):
-    k = np.asarray(kernel, dtype=np.float64)
+    k = real_array(kernel, name, np.float64)
     if k.ndim != 4:
         raise ValueError(f"{name} must have the Keras layout (height, width, in_channels, "
                          f"out_channels), got shape {k.shape}")
@@ -94,7 +94,7 @@ def apply_conv2d(images, kernel, bias=None, padding="valid", stride=1):
 
 
 def _as_bias(bias, filters, name="bias"):
-    b = np.asarray(bias, dtype=np.float64)
+    b = real_array(bias, name, np.float64)
     if b.shape != (filters,):
         raise ValueError(f"{name} must have shape ({filters},), got {b.shape}")
     return b
@@ -127,6 +127,11 @@ def conv2d_layer_with_weights(kernel, bias=None, padding="valid", activation=Non
     import keras
 
     k = _as_kernel(kernel)
+    try:
+        keras.activations.get(activation)
+    except ValueError:  # Keras's message names the value but not the argument
+        raise ValueError("activation must be the name of a Keras activation (such as "
+                         f"'relu') or a function, got {activation!r}") from None
     layer = keras.layers.Conv2D(k.shape[3], k.shape[:2], padding=_check_padding(padding),
                                 activation=activation, use_bias=bias is not None)
     layer.build((None, None, None, k.shape[2]))
@@ -160,7 +165,7 @@ def mix_channels_1x1(images, weights, bias=None):
     array([[[0.5925]]])
     """
     x, single = _as_batch(images)
-    w = np.asarray(weights, dtype=np.float64)
+    w = real_array(weights, "weights", np.float64)
     w = w[:, None] if w.ndim == 1 else w
     if w.ndim != 2 or w.shape[0] != x.shape[-1]:
         raise ValueError(f"weights must be ({x.shape[-1]},) or ({x.shape[-1]}, F) for images "

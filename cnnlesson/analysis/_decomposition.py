@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from cnnlesson._checks import real_array
 from cnnlesson.analysis._convolution import _as_bias, _as_kernel, apply_conv2d
 
 
@@ -55,7 +56,7 @@ def decompose_feature_map(image, kernel, bias, n, padding="same"):
     >>> parts.channel_maps[:, 0, 0], float(parts.pre_activation[0, 0])
     (array([ 9., 18.]), 27.5)
     """
-    x = np.asarray(image, dtype=np.float64)
+    x = real_array(image, "image", np.float64)
     if x.ndim != 3:
         raise ValueError(f"image must be (height, width, channels), got shape {x.shape}")
     k = _as_kernel(kernel)
@@ -95,13 +96,16 @@ def check_decomposition(layer, image, n):
     """
     import keras
 
-    x = np.asarray(image, dtype=np.float32)
+    x = real_array(image, "image", np.float32)
     if type(layer).__name__ != "Conv2D":
         raise ValueError(f"expected a keras Conv2D layer, got {type(layer).__name__}")
     if tuple(layer.strides) != (1, 1) or tuple(layer.dilation_rate) != (1, 1) or layer.groups != 1:
         raise ValueError("expected a Conv2D layer with stride 1, dilation 1 and groups 1")
     if x.ndim != 3:
         raise ValueError(f"image must be (height, width, channels), got shape {x.shape}")
+    if layer.built and layer.kernel.shape[2] != x.shape[-1]:
+        raise ValueError(f"image has {x.shape[-1]} channels but layer {layer.name!r} was "
+                         f"built for {layer.kernel.shape[2]}; pass an image it was built for")
     output = keras.ops.convert_to_numpy(layer(x[None]))[0]
     weights = layer.get_weights()
     parts = decompose_feature_map(x, weights[0], weights[1] if layer.use_bias else None, n,

@@ -11,11 +11,14 @@ theoretical field weigh far more than those at its edge.
 
 from __future__ import annotations
 
+import numbers
 from typing import NamedTuple
 
 import numpy as np
 
-from cnnlesson._checks import positive_int
+from cnnlesson._checks import described, positive_int, real_array
+from cnnlesson.analysis._graph import layer_steps
+from cnnlesson.analysis._models import is_keras, is_model, require_model
 
 
 class EffectiveField(NamedTuple):
@@ -57,6 +60,17 @@ def _input_window(layers, rows, columns):
             spans.append((low * s - pad, high * s - pad + k - 1))
         rows, columns = spans
     return rows, columns
+
+
+def _check_window(layers, name):
+    """Refuse layers whose window :func:`_input_window` cannot follow, naming the fix."""
+    for layer in layers:
+        if is_model(layer):
+            raise ValueError(f"the window of layer {name!r} runs through the nested model "
+                             f"{layer.name!r}, whose layers it does not follow; give the "
+                             "layers to one keras.Sequential")
+    for _ in layer_steps(layers):  # refuses unknown layers, branches, channels_first
+        pass
 
 
 def effective_receptive_field(model, layer, images, *, batch_size=256) -> EffectiveField:
@@ -103,6 +117,10 @@ def effective_receptive_field(model, layer, images, *, batch_size=256) -> Effect
     import keras
     import tensorflow as tf
 
+    require_model(model, "effective_receptive_field")
+    if not isinstance(layer, str) and not is_keras(layer):
+        raise ValueError("layer must be a layer's name (str) or a Keras layer, got "
+                         f"{described(layer)}")
     name = layer if isinstance(layer, str) else layer.name
     try:
         target = model.get_layer(name)
@@ -112,11 +130,14 @@ def effective_receptive_field(model, layer, images, *, batch_size=256) -> Effect
     if len(target.output.shape) != 4:
         raise ValueError(f"layer {name!r} has output shape {tuple(target.output.shape)}; "
                          "pick a layer with spatial maps (batch, height, width, channels)")
-    images = np.asarray(images, dtype="float32")
+    images = real_array(images, "images", "float32")
     if images.ndim != 4 or images.shape[1:] != tuple(model.inputs[0].shape[1:]):
         expected = ", ".join(str(size) for size in model.inputs[0].shape[1:])
         raise ValueError(f"images must have shape (n, {expected}), got {images.shape}")
+    if not len(images):
+        raise ValueError(f"images must hold at least one image, got shape {images.shape}")
     batch_size = positive_int(batch_size, "batch_size")
+    _check_window(model.layers[:[lay.name for lay in model.layers].index(name) + 1], name)
 
     upto = keras.Model(model.inputs, target.output)
     unit = (target.output.shape[1] // 2, target.output.shape[2] // 2)
@@ -150,9 +171,11 @@ def effective_area(weights, share=0.9) -> int:
     >>> effective_area([[0.0, 0.1, 0.0], [0.1, 0.6, 0.1], [0.0, 0.1, 0.0]], 0.9)
     4
     """
-    values = np.sort(np.asarray(weights, dtype=float).ravel())[::-1]
-    if not 0.0 < share <= 1.0:
-        raise ValueError(f"share must lie in (0, 1], got {share!r}")
+    values = np.sort(real_array(weights, "weights", float).ravel())[::-1]
+    if not values.size:
+        raise ValueError("weights must hold at least one value")
+    if isinstance(share, bool) or not isinstance(share, numbers.Real) or not 0 < share <= 1:
+        raise ValueError(f"share must be a number in (0, 1], got {share!r}")
     if values.min() < 0 or values.sum() == 0:
         raise ValueError("weights must be non-negative and not all zero")
     cumulative = np.cumsum(values) / values.sum()

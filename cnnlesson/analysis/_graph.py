@@ -253,7 +253,8 @@ def layer_steps(layers, axis="height"):
     >>> import keras
     >>> model = keras.Sequential([keras.Input((8, 8, 1)),
     ...                           keras.layers.Conv2D(1, (3, 5), name="conv"),
-    ...                           keras.layers.Dropout(0.5), keras.layers.MaxPooling2D(name="pool")])
+    ...                           keras.layers.Dropout(0.5),
+    ...                           keras.layers.MaxPooling2D(name="pool")])
     >>> [(layer.name, step) for layer, step in layer_steps(model, axis="width")]
     [('conv', (5, 1, 1)), ('pool', (2, 2, 1))]
     >>> list(layer_steps([5, (3, 2)]))
