@@ -40,9 +40,9 @@ def described(value):
     """A short description of a wrong argument, for the message that refuses it."""
     if value is None:
         return "None"
-    shape = getattr(value, "shape", None)
+    shape, dtype = getattr(value, "shape", None), getattr(value, "dtype", None)
     if shape is not None and not isinstance(value, (str, bytes)):
-        return f"{type(value).__name__} of shape {tuple(shape)}"
+        return f"{type(value).__name__} of {dtype}, shape {tuple(shape)}"
     text = repr(value)
     return f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
 

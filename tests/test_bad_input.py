@@ -50,7 +50,8 @@ def test_receptive_field_reads_a_numpy_pair_as_a_step():
 def test_last_conv_receptive_field_refuses_what_is_not_a_model():
     for wrong in (None, "model", [3, 3]):
         refusal(lambda wrong=wrong: analysis.last_conv_receptive_field(wrong),
-                "model must be a keras.Sequential or functional model, got .*; for a list "
+                "model must be a keras.Sequential or functional model, got (None|str "
+                "'model'|list \\[3, 3\\]); for a list "
                 "of layers use receptive_field")
 
 
@@ -145,7 +146,8 @@ def lesson_model():
 IMAGES = {
     "text": ("text", r"image must be an array of numbers, got str 'text'"),
     "None": (None, "image must be an array of numbers, got None"),
-    "objects": (np.full((32, 32, 3), None), "image must be an array of numbers, got ndarray"),
+    "objects": (np.full((32, 32, 3), None), "image must be an array of numbers, got ndarray "
+                                            r"of object, shape \(32, 32, 3\)"),
     "ragged": ([[0.0, 1.0], [0.0]], "image must be an array of numbers with one shape"),
     "complex": (np.zeros((32, 32, 3)) + 1j, "image must hold real numbers, got complex ones; "
                                             r"pass their real part \(x.real\)"),
@@ -250,6 +252,9 @@ ARRAYS = {
                          "images must hold finite numbers"),
     "apply_conv2d ragged": (lambda: analysis.apply_conv2d([[1, 2], [3]], K33),
                             "images must be an array of numbers with one shape"),
+    "apply_conv2d no rows": (lambda: analysis.apply_conv2d(np.ones((0, 4, 3)), K33),
+                             r"images must have at least one row, column and channel, got "
+                             r"shape \(0, 4, 3\)"),
     "apply_conv2d kernel": (lambda: analysis.apply_conv2d(IMAGE, "k"),
                             "kernel must be an array of numbers, got str 'k'"),
     "apply_conv2d bias": (lambda: analysis.apply_conv2d(IMAGE, K33, bias=[np.inf, 0]),

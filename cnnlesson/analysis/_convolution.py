@@ -21,6 +21,9 @@ def _as_batch(images, name="images"):
     if x.ndim not in (3, 4):
         raise ValueError(f"{name} must be (height, width, channels) or a batch of those, "
                          f"got shape {x.shape}")
+    if 0 in x.shape[-3:]:
+        raise ValueError(f"{name} must have at least one row, column and channel, got "
+                         f"shape {x.shape}")
     return (x[None], True) if x.ndim == 3 else (x, False)
 
 

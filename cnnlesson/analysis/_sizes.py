@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from cnnlesson._checks import _check_padding, positive_int
+from cnnlesson._checks import _check_padding, described, positive_int
 from cnnlesson.analysis._graph import layer_steps
 from cnnlesson.analysis._layer_kinds import CONVOLUTION
 from cnnlesson.analysis._models import is_model
@@ -225,7 +225,7 @@ def last_conv_receptive_field(model, axis="height"):
     """
     if not is_model(model):
         raise ValueError(f"model must be a keras.Sequential or functional model, got "
-                         f"{type(model).__name__}; for a list of layers use "
+                         f"{described(model)}; for a list of layers use "
                          "receptive_field(layers[:i + 1]) up to the last convolution")
     size, jump, last = 1, 1, None
     for layer, step in layer_steps(model, axis):
