@@ -170,8 +170,9 @@ def test_feature_maps_and_the_extractor_refuse_what_is_not_a_readable_model():
 
     image = np.zeros((8, 8, 3), "float32")
     for wrong in (None, "model", L.Conv2D(1, 3)):
-        for call in (lambda: feature_maps(wrong, image, 0), lambda: feature_extractor(wrong)):
-            refusal(call, "model must be a keras.Sequential or functional model, got ")
+        message = "model must be a keras.Sequential or functional model, got "
+        refusal(lambda wrong=wrong: feature_maps(wrong, image, 0), message)
+        refusal(lambda wrong=wrong: feature_extractor(wrong), message)
     unbuilt = keras.Sequential([L.Conv2D(1, 3)], name="unbuilt")
     refusal(lambda: feature_maps(unbuilt, image, 0), "model 'unbuilt' has not been built")
 
