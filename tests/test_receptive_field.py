@@ -309,3 +309,13 @@ def test_the_last_convolution_of_a_3d_model_is_read_along_the_axis_asked():
     assert last_conv_receptive_field(model, axis="depth") == 1
     assert last_conv_receptive_field(model) == 5
     assert last_conv_receptive_field(model, axis="width") == 3
+
+
+def test_the_layers_after_the_last_convolution_do_not_matter():
+    from cnnlesson.analysis import last_conv_receptive_field
+
+    model = keras.Sequential([keras.Input((16, 16, 1)), keras.layers.Conv2D(1, 3),
+                              keras.layers.Conv2D(1, 3), keras.layers.UpSampling2D(name="up")])
+    with pytest.raises(ValueError, match="does not know how layer 'up'"):
+        receptive_field(model)
+    assert last_conv_receptive_field(model) == 5

@@ -227,12 +227,25 @@ def last_conv_receptive_field(model, axis="height"):
         raise ValueError(f"model must be a keras.Sequential or functional model, got "
                          f"{described(model)}; for a list of layers use "
                          "receptive_field(layers[:i + 1]) up to the last convolution")
-    size, jump, last = 1, 1, None
-    for layer, step in layer_steps(model, axis):
-        size, jump = _widened(size, jump, step)
-        if type(layer).__name__ in CONVOLUTION:
-            last = size
-    if last is None:
+    convolutions = [layer for layer in _leaves(model) if type(layer).__name__ in CONVOLUTION]
+    if not convolutions:
         raise ValueError(f"model {model.name!r} has no convolution; receptive_field(model) "
                          "gives the field of its whole chain")
-    return last
+    # The chain is read up to the last application of the last convolution only, so the
+    # layers after it (a head that receptive_field would refuse) do not matter.
+    last = convolutions[-1]
+    left = sum(layer is last for layer in convolutions)
+    size, jump = 1, 1
+    for layer, step in layer_steps(model, axis):
+        size, jump = _widened(size, jump, step)
+        left -= layer is last
+        if not left:
+            return size
+    raise ValueError(f"model {model.name!r} does not apply its convolution {last.name!r} "
+                     "on the chain from its input to its output")
+
+
+def _leaves(model):
+    """The layers of ``model``, each nested model replaced by its own layers."""
+    for layer in model.layers:
+        yield from _leaves(layer) if is_model(layer) else (layer,)
