@@ -6,6 +6,9 @@ Unzips the site's course pack, then grades three submissions with ``otter run`` 
 Docker) against the pack's autograder, all at once: the solutions notebook (every question
 full marks), the student notebook as handed out (every question zero, and no crash), and
 the solutions with one answer wrong (that question zero, every other one full marks).
+Each is named as the notebook handed out, as the pack's README asks: otter then checks each
+answer where its ``grader.check`` cell stands. (Under another name it checks them all at
+the end, and the solutions lose the questions whose variables a later exercise reuses.)
 The Python running this script must have cnnlesson and otter-grader installed
 (``nox -s assignment`` installs the pack's wheel with its ``grading`` extra).
 """
@@ -35,7 +38,7 @@ def grade(submissions: dict[str, Path], autograder: Path, out: Path) -> dict[str
     """Run ``otter run`` on every submission at once; their scores by name."""
     runs = {}
     for name, notebook in submissions.items():
-        (out / name).mkdir()
+        (out / name).mkdir(parents=True)
         log = (out / f"{name}.log").open("w")
         runs[name] = (subprocess.Popen(
             [sys.executable, "-m", "otter", "run", "--no-logo", "-a", str(autograder),
@@ -60,24 +63,26 @@ def main(site: Path) -> int:
         work = Path(work)
         zipfile.ZipFile(packs[-1]).extractall(work)
         folder = next(work.glob("cnnlesson-course-pack-*")) / "assignment"
-        student = next((folder / "student").glob("*.ipynb"))
-        solutions = next((folder / "instructor").glob("*-solutions.ipynb"))
+        student = next(folder.glob("*.ipynb"))
+        solutions = folder / "instructor" / "solutions" / student.name
         autograder = folder / "instructor" / "autograder.zip"
         text = solutions.read_text("utf-8")
         if text.count(json.dumps(RIGHT)[1:-1]) != 1:
             sys.exit(f"FAIL: the solutions notebook should hold '{RIGHT}' once")
-        wrong = work / "wrong" / student.name
-        wrong.parent.mkdir()
+        wrong = work / "submissions" / "wrong" / student.name
+        wrong.parent.mkdir(parents=True)
         wrong.write_text(text.replace(json.dumps(RIGHT)[1:-1], WRONG), "utf-8")
         start = time.monotonic()
         results = grade({"solutions": solutions, "unanswered": student, "wrong": wrong},
-                        autograder, work)
+                        autograder, work / "results")
         seconds = time.monotonic() - start
     failures = []
     for name, got in results.items():
         total = sum(score for score, _ in got.values())
         possible = sum(most for _, most in got.values())
-        print(f"{name:>10}: {total:g} / {possible:g}")
+        zero = sorted(question for question, (score, _) in got.items() if score == 0)
+        print(f"{name:>10}: {total:g} / {possible:g}; zero on "
+              f"{'every question' if len(zero) == len(got) else ', '.join(zero) or 'none'}")
         for question, (score, most) in got.items():
             expected = 0 if name == "unanswered" or (
                 name == "wrong" and question == WRONG_QUESTION) else most

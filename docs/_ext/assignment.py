@@ -81,7 +81,7 @@ with otter-grader's `otter assign`.
 - `{name}.ipynb`: the students' notebook: every autograded exercise with the public
   tests, no solutions. It finds cnnlesson's wheel one folder up, as the lessons do.
 - `instructor/autograder.zip`: otter's autograder, with every test, hidden ones included.
-- `instructor/{name}-solutions.ipynb`: the solutions, which score full marks.
+- `instructor/solutions/{name}.ipynb`: the solutions, which score full marks.
 - `instructor/master/{name}.ipynb`: otter's master notebook, to edit (points, tests) and
   turn into the above again with `otter assign instructor/master/{name}.ipynb dist`.
 
@@ -92,23 +92,22 @@ exercises use (they load the site's trained models, and read CIFAR-10):
 pip install cnnlesson-*.whl otter-grader ipykernel
 ```
 
-Grade one submission without Docker (`results/results.json` holds the scores):
-
-```
-otter run -a instructor/autograder.zip -o results submissions/alice.ipynb
-```
-
-Grade a folder of submissions, one results folder each:
+A submission must be named `{name}.ipynb`, as handed out: its first cell names it, and
+otter checks each answer where its `grader.check` cell stands only when that name holds
+(otherwise at the end, where a later exercise may have reused the variable). Grade a
+folder of submissions, each copied under that name into a folder of its own, where
+`otter run` (no Docker) writes its `results.json`, the score of each question:
 
 ```
 for notebook in submissions/*.ipynb; do
-  name=$(basename "$notebook" .ipynb); mkdir -p "results/$name"
-  otter run -a instructor/autograder.zip -o "results/$name" "$notebook"
+  graded="graded/$(basename "$notebook" .ipynb)"; mkdir -p "$graded"
+  cp "$notebook" "$graded/{name}.ipynb"
+  otter run -a instructor/autograder.zip -o "$graded" "$graded/{name}.ipynb"
 done
 ```
 
-`otter grade -a instructor/autograder.zip submissions/` grades them in Docker containers,
-all scores in one `final_grades.csv`; its image must have cnnlesson installed.
+otter's Docker route, `otter grade`, grades each file under its own name, and its image
+would need cnnlesson: `otter run` is the route this lesson checks.
 """
 
 
@@ -314,7 +313,7 @@ def pack_files(executed: Path, route: list[str], first_cell: str, site: str | No
             return {f"{NAME}.ipynb": made["student"].read_bytes(),
                     "README.md": README.format(name=NAME).encode("utf-8"),
                     "instructor/autograder.zip": made["autograder"].read_bytes(),
-                    f"instructor/{NAME}-solutions.ipynb": made["solutions"].read_bytes(),
+                    f"instructor/solutions/{NAME}.ipynb": made["solutions"].read_bytes(),
                     f"instructor/master/{NAME}.ipynb": made["master"].read_bytes()}
     except AssignmentError as error:
         raise ExtensionError(f"the course pack's assignment: {error}") from None
