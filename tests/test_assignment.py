@@ -20,7 +20,8 @@ PAGE = [
                  ":class: dropdown\n```\n\nThree, because.", []),
     ("code", "answer = 1 + 2\nprint(answer)", []),
     ("code", "assert answer == 3", ["remove-cell"]),
-    ("code", "def test_count_is_a_number(answer):\n    assert isinstance(answer, int)\n\n\n"
+    ("code", "def test_count_is_a_number(answer):\n    \"\"\"`answer`: how many.\"\"\"\n"
+             "    assert isinstance(answer, int)\n\n\n"
              "# HIDDEN\ndef test_count(answer):\n    assert answer == 3\n\n\n"
              "test_count_is_a_number(answer)\ntest_count(answer)", ["remove-cell", "autograde"]),
     ("markdown", "```{solution-end}\n```\n\n````{exercise} Say why\n:label: ex-page-why\n\n"
@@ -99,6 +100,8 @@ def test_the_master_notebook_has_otters_blocks(assignment):
     tests = [source for kind, source in cells if source.startswith(("def test_", "# HIDDEN"))]
     assert len(tests) == 2 and tests[1].startswith("# HIDDEN")
     assert "How many? `a-target` says." in cells[5][1]
+    # The first public test's docstring tells the student what to leave where.
+    assert cells[5][1].endswith("**Your answer** (autograded): `answer`: how many.")
     # An exercise answered in prose is no question of otter's, and says so.
     assert "not autograded" in cells[-1][1] and "Why?" in cells[-1][1]
 

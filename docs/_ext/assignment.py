@@ -6,9 +6,11 @@ between ``solution-start`` and ``solution-end``) becomes one question of one not
 cell tagged ``remove-cell`` and ``autograde``: functions ``test_*`` whose parameters name
 the variables they check, each called in that cell, so the build runs the very tests
 against the solution. A function under a comment with the word ``HIDDEN`` is a hidden
-test (otter's own marker); the others are public. For example::
+test (otter's own marker); the others are public, and the first public one's docstring
+tells the student what each variable holds. For example::
 
     def test_answer_is_a_count(answer):
+        '''`answer`: the layer's number of parameters.'''
         import numbers
         assert isinstance(answer, numbers.Integral), "answer: a whole number"
 
@@ -72,43 +74,8 @@ has the right form; grading also runs hidden tests of its value. Each exercise s
 nothing.
 """
 
-README = """\
-# The exercises as an otter-grader assignment
-
-Made by the site's build from its exercises and the tests written beside their solutions,
-with otter-grader's `otter assign`.
-
-- `{name}.ipynb`: the students' notebook: every autograded exercise with the public
-  tests, no solutions. It finds cnnlesson's wheel one folder up, as the lessons do.
-- `instructor/autograder.zip`: otter's autograder, with every test, hidden ones included.
-- `instructor/solutions/{name}.ipynb`: the solutions, which score full marks.
-- `instructor/master/{name}.ipynb`: otter's master notebook, to edit (points, tests) and
-  turn into the above again with `otter assign instructor/master/{name}.ipynb dist`.
-
-Grading needs cnnlesson and otter-grader in one Python, with the models and data the
-exercises use (they load the site's trained models, and read CIFAR-10):
-
-```
-pip install cnnlesson-*.whl otter-grader ipykernel
-```
-
-A submission must be named `{name}.ipynb`, as handed out: its first cell names it, and
-otter checks each answer where its `grader.check` cell stands only when that name holds
-(otherwise at the end, where a later exercise may have reused the variable). Grade a
-folder of submissions, each copied under that name into a folder of its own, where
-`otter run` (no Docker) writes its `results.json`, the score of each question:
-
-```
-for notebook in submissions/*.ipynb; do
-  graded="graded/$(basename "$notebook" .ipynb)"; mkdir -p "$graded"
-  cp "$notebook" "$graded/{name}.ipynb"
-  otter run -a instructor/autograder.zip -o "$graded" "$graded/{name}.ipynb"
-done
-```
-
-otter's Docker route, `otter grade`, grades each file under its own name, and its image
-would need cnnlesson: `otter run` is the route this lesson checks.
-"""
+#: The README of the pack's ``assignment/`` folder.
+README = Path(__file__).resolve().parents[1] / "_templates" / "assignment-README.md"
 
 
 class AssignmentError(ValueError):
@@ -142,6 +109,7 @@ def split_tests(source: str, where: str) -> list[dict]:
                 start -= 1
             code = "\n".join(lines[start:node.end_lineno])
             tests.append({"name": node.name, "params": [a.arg for a in node.args.args],
+                          "doc": ast.get_docstring(node),
                           "hidden": bool(re.search(r"\bhidden\b", code.splitlines()[0], re.I))
                           if code.lstrip().startswith("#") else False, "code": code})
         elif (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
@@ -221,14 +189,16 @@ def question_cells(exercise: dict, to_markdown) -> list[dict]:
                                   "autograded. Write your answer in a Markdown cell below; "
                                   "the solution is on the exercise's page of the site.*")]
     names = _names(exercise["tests"])
-    listed = ", ".join(f"`{name}`" for name in names)
+    # What each variable holds, as the first public test's docstring says.
+    said = [t["doc"] for t in exercise["tests"] if t["doc"] and not t["hidden"]]
+    listed = said[0] if said else ", ".join(f"`{name}`" for name in names)
     config = f"# BEGIN QUESTION\nname: {question_name(exercise['label'])}\npoints: 1\n" \
              "all_or_nothing: true"
     prompt = '""" # BEGIN PROMPT\n' + "".join(f"{name} = ...\n" for name in names) + \
              '""" # END PROMPT\n'
     solution = "\n\n".join(exercise["code"])
     cells = [_cell("raw", config),
-             _cell("markdown", f"{heading}\n\n*Autograded: leave your answer in {listed}.*"),
+             _cell("markdown", f"{heading}\n\n**Your answer** (autograded): {listed}"),
              _cell("raw", "# BEGIN SOLUTION"),
              *[_cell("markdown", to_markdown(text)) for text in exercise["prose"]],
              _cell("code", f"{prompt}# BEGIN SOLUTION NO PROMPT\n{solution}\n# END SOLUTION"),
@@ -311,7 +281,7 @@ def pack_files(executed: Path, route: list[str], first_cell: str, site: str | No
         with tempfile.TemporaryDirectory() as work:
             made = otter_assign(master, Path(work))
             return {f"{NAME}.ipynb": made["student"].read_bytes(),
-                    "README.md": README.format(name=NAME).encode("utf-8"),
+                    "README.md": README.read_bytes(),
                     "instructor/autograder.zip": made["autograder"].read_bytes(),
                     f"instructor/solutions/{NAME}.ipynb": made["solutions"].read_bytes(),
                     f"instructor/master/{NAME}.ipynb": made["master"].read_bytes()}
