@@ -6,6 +6,7 @@ otter-grader itself on the result; these tests need neither otter nor a build.
 import doctest
 import importlib
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -123,3 +124,20 @@ def test_every_exercise_of_the_site_is_autograded():
             found[label] = ":tags: [remove-cell, autograde]" in body
     assert len(found) >= 21
     assert {label for label, tested in found.items() if not tested} == answered_in_prose
+
+
+@pytest.mark.parametrize("stderr, says", [
+    ("/usr/bin/python: No module named otter\n", "needs otter-grader: pip install otter-grader"),
+    ("AssignNotebookFormatException: Found a begin tests cell outside a question\n",
+     "otter assign failed on"),
+])
+def test_otter_assign_failing_says_why(assignment, monkeypatch, tmp_path, stderr, says):
+    def otter(command, **options):
+        assert command[1:4] == ["-m", "otter", "assign"] and "--no-run-tests" in command
+        return subprocess.CompletedProcess(command, 1, "", stderr)
+
+    monkeypatch.setattr(subprocess, "run", otter)
+    with pytest.raises(assignment.AssignmentError, match=re.escape(says)):
+        assignment.otter_assign(assignment.master_notebook([], ""), tmp_path / "made")
+    # The master notebook it was given is there to read.
+    assert (tmp_path / "made" / "master" / "cnnlesson-exercises.ipynb").is_file()
