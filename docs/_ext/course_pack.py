@@ -19,6 +19,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import assignment
 from docutils import nodes
 from lesson_notebooks import LESSON_PAGES, install_cell, lesson_notebook
 from sphinx.errors import ExtensionError
@@ -116,6 +117,11 @@ def build_pack(app, env):
             notebook = lesson_notebook(executed / f"{name}.ipynb", first_cell, site,
                                        app.config.myst_substitutions)
             pack.writestr(f"{top}/lessons/{name}.ipynb", nbformat.writes(notebook))
+        # The exercises as an otter-grader assignment (assignment.py), in the route's order.
+        for name, data in assignment.pack_files(executed, env.toctree_includes.get("index", []),
+                                                first_cell, site,
+                                                app.config.myst_substitutions).items():
+            pack.writestr(f"{top}/assignment/{name}", data)
         pack.writestr(f"{top}/README.md",
                       readme(version, wheel.name, app.config.html_baseurl or None))
 
