@@ -4,7 +4,8 @@ A page that computes a comparison shows it with :func:`markdown_table`; myst-nb 
 result like any table written by hand, so the numbers in the prose and in the table come
 from the same run.  Sentences built from numbers use the helpers below, so that a
 comparative word is decided by the numbers as they are shown (:func:`comparison_word`),
-a count reads right for one and for many (:func:`count`), a change of accuracy is
+a count reads right for one and for many (:func:`count`), one size stands against
+another in one wording (:func:`times_fewer`), a change of accuracy is
 described with the word of the lesson's one rule for verdicts
 (:func:`describe_change`, :func:`cnnlesson.uncertainty.verdict`), a measured accuracy stands
 beside a reported one without a verdict (:func:`against_reported`), and a lesson page states
@@ -189,6 +190,34 @@ def points(fraction, sign=True):
     value = 100 * fraction
     text = f"{value:+.1f}" if sign else f"{abs(value):.1f}"
     return f"{text.replace('-', '−')} points"
+
+
+def times_fewer(number, reference):
+    """How many times fewer ``number`` is than ``reference``, to one decimal.
+
+    The one wording of a network's size against another's, so that every page that
+    states it states the same computed value.
+
+    Parameters
+    ----------
+    number, reference : int
+        Positive counts, ``number`` the smaller (a design's parameters and the
+        tutorial's, say).
+
+    Raises
+    ------
+    ValueError
+        When either is not positive, or ``number`` is not the smaller.
+
+    Examples
+    --------
+    >>> times_fewer(289_642, 4_210_090)
+    '14.5 times fewer'
+    """
+    if not (0 < number < reference):
+        raise ValueError(f"times_fewer needs 0 < number < reference, got {number!r} and "
+                         f"{reference!r}")
+    return f"{reference / number:.1f} times fewer"
 
 
 def describe_change(change):
