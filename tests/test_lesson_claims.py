@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import ast
 import re
-from pathlib import Path
 
 import pytest
+from test_pages import DOCS, PAGES, cells
 
 from cnnlesson.uncertainty import BEYOND_NOISE, INCONCLUSIVE, TOO_SHORT
-from test_pages import DOCS, EXAMPLE_IGNORED, PAGES, cells
 
 ROOT = DOCS.parent
 EXAMPLES = sorted((DOCS / "examples").glob("plot_*.py"))

@@ -5,7 +5,6 @@ files offered once, and the API reference readable on a phone without scrolling 
 from __future__ import annotations
 
 import pytest
-
 from test_site import WIDER_THAN_VIEWPORT_JS
 
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
