@@ -4,17 +4,22 @@ A page that computes a comparison shows it with :func:`markdown_table`; myst-nb 
 result like any table written by hand, so the numbers in the prose and in the table come
 from the same run.  Sentences built from numbers use the helpers below, so that a
 comparative word is decided by the numbers as they are shown (:func:`comparison_word`),
-a count reads right for one and for many (:func:`count`), a change of accuracy is
-described as its measurement allows (:func:`describe_change`), a measured accuracy stands
+a count reads right for one and for many (:func:`count`), one size stands against
+another in one wording (:func:`times_fewer`), a change of accuracy is
+described with the word of the lesson's one rule for verdicts
+(:func:`describe_change`, :func:`cnnlesson.uncertainty.verdict`), a measured accuracy stands
 beside a reported one without a verdict (:func:`against_reported`), and a lesson page states
 what it costs to read (:func:`reading_minutes`) and to train (:func:`training_time`).
 """
 
 from __future__ import annotations
 
+import math
+import operator
 import re
 
 from cnnlesson.profiles import rough_duration
+from cnnlesson.uncertainty import BEYOND_NOISE, INCONCLUSIVE
 
 
 class MarkdownTable:
@@ -59,6 +64,11 @@ def markdown_table(header, rows) -> MarkdownTable:
     ValueError
         When a row does not have one cell per column.
 
+    Notes
+    -----
+    A ``|`` inside a title or a cell is escaped, and a line break becomes a space, so
+    that no text can split a cell or end a row.
+
     Examples
     --------
     >>> print(markdown_table(["layer", "parameters"], [["conv2d", 896], ["dense", "4,194,816"]]))
@@ -66,16 +76,24 @@ def markdown_table(header, rows) -> MarkdownTable:
     |---|---|
     | conv2d | 896 |
     | dense | 4,194,816 |
+    >>> print(markdown_table(["expression"], [["|x| + |y|"]]))
+    | expression |
+    |---|
+    | \\|x\\| + \\|y\\| |
     """
-    header = [str(title) for title in header]
+    header = [_cell(title) for title in header]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for number, row in enumerate(rows):
-        cells = [str(cell) for cell in row]
+        cells = [_cell(cell) for cell in row]
         if len(cells) != len(header):
             raise ValueError(f"row {number} has {len(cells)} cells, the header {len(header)}: "
                              f"{cells!r}")
         lines.append("| " + " | ".join(cells) + " |")
     return MarkdownTable("\n".join(lines))
+
+
+def _cell(value) -> str:
+    return " ".join(str(value).splitlines()).replace("|", "\\|")
 
 
 def _shown_number(text: str) -> float:
@@ -118,28 +136,88 @@ def comparison_word(value, other, spec=".1f", *, more="higher", less="lower",
 def count(number, noun, plural=None):
     """``number`` and ``noun``, in the plural unless there is exactly one.
 
+    Raises
+    ------
+    ValueError
+        When ``number`` is not a whole number of at least 0: nothing is counted
+        −1 times or 2.5 times.
+
     Examples
     --------
     >>> count(1, "epoch"), count(25, "epoch"), count(50_000, "image")
     ('1 epoch', '25 epochs', '50,000 images')
     >>> count(2, "child", "children")
     '2 children'
+    >>> count(-1, "epoch")
+    Traceback (most recent call last):
+    ...
+    ValueError: count needs a whole number of at least 0 epochs, got -1
     """
-    word = noun if number == 1 else (plural or f"{noun}s")
-    return f"{number:,} {word}"
+    try:
+        whole = operator.index(number)
+    except TypeError:
+        whole = None
+    if whole is None or isinstance(number, bool) or whole < 0:
+        raise ValueError(f"count needs a whole number of at least 0 {plural or noun + 's'}, "
+                         f"got {number!r}")
+    word = noun if whole == 1 else (plural or f"{noun}s")
+    return f"{whole:,} {word}"
 
 
 def points(fraction, sign=True):
     """An accuracy difference in percentage points, with a true minus sign.
 
+    Raises
+    ------
+    ValueError
+        When ``fraction`` is not a finite number (NaN has no sign and no size).
+
     Examples
     --------
     >>> points(0.0123), points(-0.118), points(-0.118, sign=False)
     ('+1.2 points', '−11.8 points', '11.8 points')
+    >>> points(float("nan"))
+    Traceback (most recent call last):
+    ...
+    ValueError: points needs a finite difference of accuracy, got nan
     """
+    try:
+        finite = math.isfinite(fraction) and not isinstance(fraction, bool)
+    except TypeError:
+        finite = False
+    if not finite:
+        raise ValueError(f"points needs a finite difference of accuracy, got {fraction!r}")
     value = 100 * fraction
     text = f"{value:+.1f}" if sign else f"{abs(value):.1f}"
     return f"{text.replace('-', '−')} points"
+
+
+def times_fewer(number, reference):
+    """How many times fewer ``number`` is than ``reference``, to one decimal.
+
+    The one wording of a network's size against another's, so that every page that
+    states it states the same computed value.
+
+    Parameters
+    ----------
+    number, reference : int
+        Positive counts, ``number`` the smaller (a design's parameters and the
+        tutorial's, say).
+
+    Raises
+    ------
+    ValueError
+        When either is not positive, or ``number`` is not the smaller.
+
+    Examples
+    --------
+    >>> times_fewer(289_642, 4_210_090)
+    '14.5 times fewer'
+    """
+    if not (0 < number < reference):
+        raise ValueError(f"times_fewer needs 0 < number < reference, got {number!r} and "
+                         f"{reference!r}")
+    return f"{reference / number:.1f} times fewer"
 
 
 def describe_change(change):
@@ -152,15 +230,16 @@ def describe_change(change):
     Returns
     -------
     str
-        Says whether the difference is within the noise, and never calls a difference
-        beyond it inconclusive: a schedule too short to decide is said to be so.
+        The size of the change against its standard error, ending in the word that
+        :func:`cnnlesson.uncertainty.verdict` gives it: *beyond the noise*,
+        *inconclusive* or *too short to decide*.
 
     Examples
     --------
     >>> from cnnlesson.uncertainty import accuracy_change
     >>> print(describe_change(accuracy_change(0.60, 0.65, 10_000)))
     raises the test accuracy by 5.0 points, 7.3 times the standard error of the
-    difference (0.7 points)
+    difference (0.7 points): beyond the noise
     >>> print(describe_change(accuracy_change(0.60, 0.605, 10_000)))
     changes the test accuracy by +0.5 points, within twice the standard error of the
     difference (0.7 points): inconclusive
@@ -170,18 +249,20 @@ def describe_change(change):
     does in full training
     """
     noise = f"the standard error of the difference ({points(change.standard_error, sign=False)})"
-    if not change.beyond_noise:
+    if change.beyond_noise:
+        verb = "raises" if change.difference > 0 else "lowers"
+        text = (f"{verb} the test accuracy by {points(change.difference, sign=False)}, "
+                f"{change.standard_errors:.1f} times {noise}")
+    else:
         text = (f"changes the test accuracy by {points(change.difference)}, within twice "
                 f"{noise}")
-        return text + (": inconclusive" if change.schedule_decides else
-                       ", and this schedule is too short to decide in any case")
-    verb = "raises" if change.difference > 0 else "lowers"
-    text = (f"{verb} the test accuracy by {points(change.difference, sign=False)}, "
-            f"{change.standard_errors:.1f} times {noise}")
-    if change.schedule_decides:
-        return text
-    return text + (", but this schedule is too short to decide what the change does in "
-                   "full training")
+    word = change.verdict
+    if word in (BEYOND_NOISE, INCONCLUSIVE):
+        return f"{text}: {word}"
+    if change.beyond_noise:
+        return text + (", but this schedule is too short to decide what the change does in "
+                       "full training")
+    return text + ", and this schedule is too short to decide in any case"
 
 
 def against_reported(measured, reported, who="the tutorial"):

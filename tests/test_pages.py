@@ -24,9 +24,16 @@ PAGES = ("index", "network", "feature_maps", "convolution_effects", "convolution
 FACTS_PAGES = PAGES[1:]
 
 #: What only the build needs: claim checks, myst-nb's glue, the site's alt text,
-#: environment variables and where the build machine keeps its data.
+#: environment variables, where the build machine keeps its data, whether a model came
+#: from the build's store, and the site's helpers for tables and wording.
 PLUMBING = re.compile(r"^\s*assert\b|\bglue\(|myst_nb|set_alt_text|os\.environ|CNNLESSON_"
-                      r"|cifar10_source", re.M)
+                      r"|cifar10_source|from_cache|cnnlesson\.wording|\bwording\.|markdown_table",
+                      re.M)
+
+#: How the site is built, which a learner does not need to read: the build's store of
+#: trained models, its profiles as "build" settings, its command-line options and folders.
+BUILD_TALK = re.compile(r"training cache|build profile|--no-exec|docs/_build|from_cache"
+                        r"|quick build|this build\b|the cache\b|site's tests", re.I)
 
 CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```[ \t]*$", re.M | re.S)
 
@@ -49,7 +56,7 @@ def cells(name):
 
 @pytest.mark.parametrize("name", PAGES)
 def test_what_a_reader_can_see_is_lesson_code(name):
-    shown = [code for tags, code in cells(name) if "remove-cell" not in tags]
+    shown = [code for tags, code in cells(name) if not tags & {"remove-cell", "remove-input"}]
     assert shown, f"{name}.md shows no code"
     leaks = [match.group().strip() for code in shown for match in PLUMBING.finditer(code)]
     assert not leaks, f"{name}.md shows the build's plumbing: {leaks}"
@@ -123,3 +130,28 @@ def test_a_downloaded_example_runs_without_its_ignore_blocks(path):
     _, read = _names(downloaded)
     missing = sorted(read - set(dir(builtins)))
     assert not missing, f"{path.name} as downloaded reads undefined names: {missing}"
+
+
+def _strings(code):
+    """The string literals of some code: what a hidden cell can still write on the page."""
+    return [node.value for node in ast.walk(ast.parse(code))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_a_page_reads_without_build_talk(name):
+    # What a reader meets: the prose, the code in view, and the text any cell writes.
+    source = (DOCS / f"{name}.md").read_text(encoding="utf-8")
+    read = [CELL.sub("", source)]
+    for tags, code in cells(name):
+        read += _strings(code) if tags & {"remove-cell", "remove-input"} else [code]
+    talk = [match.group() for text in read for match in BUILD_TALK.finditer(text)]
+    assert not talk, f"{name}.md talks about the build to a learner: {talk}"
+
+
+@pytest.mark.parametrize("path", sorted((DOCS / "examples").glob("plot_*.py")),
+                         ids=lambda path: path.name)
+def test_an_example_reads_without_build_talk(path):
+    shown = EXAMPLE_IGNORED.sub("", path.read_text(encoding="utf-8"))
+    talk = [match.group() for match in BUILD_TALK.finditer(shown)]
+    assert not talk, f"{path.name} talks about the build to a learner: {talk}"

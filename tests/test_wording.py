@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cnnlesson.uncertainty import accuracy_change
+from cnnlesson.uncertainty import BEYOND_NOISE, INCONCLUSIVE, TOO_SHORT, accuracy_change
 from cnnlesson.wording import (
     against_reported,
     comparison_word,
     count,
     describe_change,
+    markdown_table,
+    points,
     reading_minutes,
     training_time,
 )
@@ -42,11 +45,43 @@ def test_counts_read_right_for_one_and_many(number, text):
     assert count(number, "epoch") == text
 
 
+@pytest.mark.parametrize("bad", [-1, 2.5, True, "3", None])
+def test_a_count_is_a_whole_number_of_at_least_zero(bad):
+    with pytest.raises(ValueError, match="whole number of at least 0 epochs"):
+        count(bad, "epoch")
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf"), None])
+def test_points_refuse_what_has_no_size(bad):
+    with pytest.raises(ValueError, match="finite difference"):
+        points(bad)
+
+
+def test_a_table_cell_cannot_split_a_row():
+    table = str(markdown_table(["a|b", "c"], [["|x|", "two\nlines"]]))
+    header, rule, row = table.split("\n")
+    # Every row has exactly as many unescaped bars as the header.
+    unescaped = [len(re.findall(r"(?<!\\)\|", line)) for line in (header, rule, row)]
+    assert unescaped == [3, 3, 3], table
+    assert row == "| \\|x\\| | two lines |"
+
+
 def test_a_difference_beyond_the_noise_is_never_called_inconclusive():
     # A short schedule measuring 12 points, six standard errors: too short, not inconclusive.
     text = describe_change(accuracy_change(0.30, 0.18, 1_000, decisive=False))
-    assert "inconclusive" not in text and "too short to decide" in text
+    assert "inconclusive" not in text and TOO_SHORT in text
     assert "within twice" in describe_change(accuracy_change(0.60, 0.605, 10_000))
+
+
+@pytest.mark.parametrize(("before", "after", "n", "decisive"), [
+    (0.60, 0.65, 10_000, True), (0.60, 0.605, 10_000, True), (0.60, 0.60, 10_000, True),
+    (0.30, 0.18, 1_000, False), (0.60, 0.605, 10_000, False)])
+def test_a_described_change_ends_in_the_word_of_the_rule(before, after, n, decisive):
+    change = accuracy_change(before, after, n, decisive=decisive)
+    text = describe_change(change)
+    assert change.verdict in text
+    others = {BEYOND_NOISE, INCONCLUSIVE, TOO_SHORT} - {change.verdict}
+    assert not any(word in text for word in others), text
 
 
 def run(key, seconds, cores=2):

@@ -15,16 +15,15 @@ five images, and follows the same few filters from image to image.
 # %%
 # The trained network and the horse
 # ---------------------------------
-# The model comes from :func:`cnnlesson.train_lesson_model` with this build's
-# schedule for the lesson's network (loaded from the training cache if another
-# example has trained it). Image 7 of the training set is a horse: label 7.
+# The model comes from :func:`cnnlesson.train_lesson_model` with the current
+# profile's schedule for the lesson's network (loaded from disk if it was
+# trained before). Image 7 of the training set is a horse: label 7.
 import matplotlib.pyplot as plt
 import numpy as np
 
 import cnnlesson
 from cnnlesson import analysis
 from cnnlesson.plotting import plot_feature_maps
-from cnnlesson.wording import comparison_word
 
 # sphinx_gallery_start_ignore
 from cnnlesson.plotting import describe, set_alt_text  # the site's alt text for each figure
@@ -35,7 +34,7 @@ profile = cnnlesson.profiles.announce()
 # The trained models of the site this example comes from, fetched when needed and checked;
 # without them (offline, say) the models are trained here.
 cnnlesson.use_site_models()
-print(f"Build profile: {profile.name}; schedule: {profile.lesson}")
+print(f"Schedule of the lesson's network: {profile.lesson}")
 result = cnnlesson.train_lesson_model(**profile.lesson, verbose=2)
 model = result.model
 print(f"Test accuracy of this model: {result.test_accuracy:.1%}")
@@ -92,9 +91,10 @@ set_alt_text(figure,
 # averages the absolute value over the maps that respond at all (a map that is
 # zero everywhere correlates with nothing and is left out). A map that copies
 # the image or its negative scores near 1; a map unrelated to the brightness
-# scores near 0. It is the measure the lesson page reports for the horse; here
-# it also covers four test images and the pooled maps, whose image is averaged
-# to 16×16 first. The share of zeros says how selective the layer is.
+# scores near 0. The lesson page :ref:`feature-maps` compares the two
+# convolutions by this measure over 500 test images; here it also covers the
+# pooled maps, whose image is averaged to 16×16 first, for the horse and four
+# test images. The share of zeros says how selective the layer is.
 
 # A few test images: the first one of each of four classes.
 chosen = [int(np.flatnonzero(y_test[:, 0] == label)[0]) for label in (3, 1, 8, 6)]
@@ -109,13 +109,6 @@ for name, image, layer_outputs in zip(names, images, all_outputs, strict=True):
     scores = [analysis.layer_likeness(layer_outputs[i], image) for i in (0, 2, 3)]
     print(f"{name:<24} " + " ".join(f"{score:>8.2f}" for score in scores)
           + f"  {np.mean(layer_outputs[0] == 0):>8.1%} {np.mean(layer_outputs[2] == 0):>8.1%}")
-# Compared as the table shows them, to two decimals: equal-looking scores are a tie.
-verdicts = [comparison_word(analysis.layer_likeness(outs[2], image),
-                            analysis.layer_likeness(outs[0], image), ".2f")
-            for image, outs in zip(images, all_outputs, strict=True)]
-print(f"Likeness of the second convolution against the first, over {len(images)} images: "
-      f"lower for {verdicts.count('lower')}, about the same for "
-      f"{verdicts.count('about the same')}, higher for {verdicts.count('higher')}.")
 
 # %%
 # The same maps for other images
@@ -165,11 +158,11 @@ set_alt_text(figure,
 # lesson page :ref:`feature-maps` draws them). The second convolution combines
 # all of them, over a wider window. The tutorial
 # calls its maps more abstract; the likeness scores turn that impression into
-# a measurement, and the count printed under them says for how many of these
-# images this trained network bears it out. The share of zeros says how many
-# positions each layer ignores. Pooling then halves the resolution and keeps
-# the strongest responses. How distinct the layers become depends on training:
-# compare a quick build with the full profile's 25 epochs.
+# a measurement, five images at a time here and over 500 on the lesson page.
+# The share of zeros says how many positions each layer ignores. Pooling then
+# halves the resolution and keeps the strongest responses. How distinct the
+# layers become depends on training: compare the quick profile's few epochs
+# with the full profile's 25.
 
 plt.show()
 

@@ -42,7 +42,6 @@ profile = cnnlesson.profiles.announce()
 # without them (offline, say) the models are trained here.
 cnnlesson.use_site_models()
 schedule = profile.comparison
-print(f"Build profile: {profile.name}")
 print(f"Comparison schedule: {schedule}")
 
 # %%
@@ -96,15 +95,14 @@ print(f"The two dense layers hold {dense:,} parameters in every variant: "
 # %%
 # Train the four variants
 # -----------------------
-# Each line below is one epoch. A variant already trained by another example
-# (the 3×3 one is shared with the other comparisons) is loaded from the cache.
+# Each line below is one epoch. A trained variant is kept on disk, so a variant
+# trained before (the 3×3 one is shared with the other comparisons) is loaded
+# instead of trained again, and prints no epochs.
 results = {}
 for k in sizes:
     print(f"--- {cnnlesson.describe_variant((k, k))} ---")
     results[k] = cnnlesson.train_lesson_model(conv_kernel_sizes=(k, k), **schedule,
                                               verbose=2)
-    if results[k].from_cache:
-        print("(loaded from the training cache)")
 
 # %%
 # The results
@@ -189,14 +187,18 @@ set_alt_text(figure,
 # it. The receptive field grows linearly with k. Whether the wider view pays
 # off in accuracy is what the training runs measure, with one run per size and
 # the short comparison schedule.
-# :func:`cnnlesson.uncertainty.compare_accuracies` calls a size best only when
-# it leads every other by more than two standard errors, worse only when it
-# trails the leader by more than two, and anything else inconclusive at this
-# schedule (as every difference of a schedule too short to decide). The
-# verdicts of this run:
+# :func:`cnnlesson.uncertainty.compare_accuracies` words each size by the
+# lesson's one rule (:ref:`standard-error`): a size is best only when its lead
+# over every other is beyond the noise (more than two standard errors of the
+# difference), worse only when it trails the best by that much, and
+# inconclusive otherwise; on a schedule too short to decide, every difference
+# is too short to decide, however large. The verdicts of this run, with how far
+# each size trails the most accurate one:
 for verdict in verdicts:
-    print(f"{verdict.name}: {verdict.accuracy:.1%} ± {verdict.standard_error:.1%} "
-          f"({verdict.verdict})")
+    place = (f"{verdict.behind_best:.1f} standard errors behind" if verdict.behind_best
+             else "the most accurate")
+    print(f"{verdict.name}: {verdict.accuracy:.1%} ± {verdict.standard_error:.1%}, "
+          f"{place}: {verdict.verdict}")
 slower = rows[sizes.index(7)]["per_epoch"] / rows[reference]["per_epoch"]
 print(f"Fastest epoch, 7×7 against 3×3: {slower:.1f}×; "
       f"forward FLOPs: {designs[7]['mflops'] / designs[3]['mflops']:.1f}×")

@@ -12,9 +12,9 @@ training, next to the random weights training started from.
 # %%
 # The trained network
 # -------------------
-# The model comes from :func:`cnnlesson.train_lesson_model` with this build's
-# schedule for the lesson's network; if another example has trained it already,
-# it is loaded from the training cache.
+# The model comes from :func:`cnnlesson.train_lesson_model` with the current
+# profile's schedule for the lesson's network; if it was trained before, it is
+# loaded from disk.
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -30,7 +30,7 @@ profile = cnnlesson.profiles.announce()
 # The trained models of the site this example comes from, fetched when needed and checked;
 # without them (offline, say) the models are trained here.
 cnnlesson.use_site_models()
-print(f"Build profile: {profile.name}; schedule: {profile.lesson}")
+print(f"Schedule of the lesson's network: {profile.lesson}")
 result = cnnlesson.train_lesson_model(**profile.lesson, verbose=2)
 print(f"Test accuracy of this model: {result.test_accuracy:.1%}")
 
@@ -167,7 +167,7 @@ print(f"Does the constraint bind on this layer? {'yes' if binding else 'no'}")
 # The first layer's 32 filters started as random noise and were shaped by
 # training; the printed relative change says by how much. How much structure
 # they show depends on how long the network trained: the full profile's 25
-# epochs on all of CIFAR-10 give clearer patterns than a quick build. The
+# epochs on all of CIFAR-10 give clearer patterns than the quick profile's. The
 # colour share separates filters that detect brightness patterns, such as
 # edges, from filters that detect colour; a mean share below the random 2/3
 # means training moved the filters towards brightness. Finally, the tutorial's

@@ -3,12 +3,11 @@ Sigmoid or softmax output?
 ==========================
 
 The tutorial's network ends in ten sigmoid units and is trained with sparse
-categorical cross-entropy, a loss meant for a softmax output: one probability
-distribution over the ten classes. A sigmoid gives ten independent numbers
-between 0 and 1 that need not add up to 1. This example trains the network
-both ways and compares the learning curves, the trained weights and the
-outputs themselves. Why the two train alike is explained, with a check of the
-loss, in the :ref:`errata <erratum-sigmoid>`.
+categorical cross-entropy, a loss meant for a softmax output. The lesson page
+:ref:`network-output` explains the difference between the two outputs. This
+example trains the network both ways and compares the learning curves, the
+trained weights and the outputs themselves. Why the two train alike is shown,
+with a check of the loss, in the :ref:`errata <erratum-sigmoid>`.
 """
 
 # %%
@@ -34,7 +33,7 @@ profile = cnnlesson.profiles.announce()
 # without them (offline, say) the models are trained here.
 cnnlesson.use_site_models()
 schedule = profile.comparison
-print(f"Build profile: {profile.name}; comparison schedule: {schedule}")
+print(f"Comparison schedule: {schedule}")
 print(f"Keras {keras.__version__}, backend {keras.backend.backend()}")
 
 activations = ("sigmoid", "softmax")
@@ -43,8 +42,6 @@ for activation in activations:
     print(f"--- {cnnlesson.describe_variant(output_activation=activation)} ---")
     results[activation] = cnnlesson.train_lesson_model(
         output_activation=activation, **schedule, verbose=2)
-    if results[activation].from_cache:
-        print("(loaded from the training cache)")
 
 for activation, result in results.items():
     print(f"{activation:>8}: test accuracy {result.test_accuracy:.2%}, "
@@ -122,9 +119,9 @@ print("Verdict: the two trainings did the same computation" if same_training els
 #
 # What the outputs mean
 # ---------------------
-# A softmax output is a probability distribution: ten numbers that add up to
-# 1. The sigmoid outputs are the same logits squashed one by one, and their
-# sum can be anything between 0 and 10.
+# The softmax outputs of an image add up to 1; the sigmoid outputs are the
+# same logits squashed one by one (:ref:`network-output`), so their sum can be
+# anything between 0 and 10. How far from 1 are they for the trained network?
 (_, _), (x_test, y_test) = cnnlesson.load_cifar10(subset=schedule["subset"])
 x_test = cnnlesson.scale_images(x_test)
 y_true = y_test.reshape(-1)
@@ -183,8 +180,7 @@ for activation in activations:
 # identical. What the sigmoid spoils is the output itself: its ten numbers are
 # not a probability distribution, so they cannot be read as confidences, and
 # any code that relies on them adding up to 1 (thresholds, calibration,
-# averaging models) is wrong. Softmax is the right output for one class out of
-# ten. In numbers:
+# averaging models) is wrong. In numbers:
 for activation in activations:
     print(f"{activation:>8}: test accuracy {results[activation].test_accuracy:.2%}, "
           f"outputs sum to {np.median(sums[activation]):.2f} for the median image")

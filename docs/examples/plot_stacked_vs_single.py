@@ -37,7 +37,6 @@ import cnnlesson
 from cnnlesson.analysis import forward_flops_per_image, last_conv_receptive_field, parameter_table
 from cnnlesson.plotting import plot_variant_comparison
 from cnnlesson.uncertainty import compare_accuracies, n_test_images
-from cnnlesson.wording import points
 
 variants = {"two 3×3": (3, 3), "one 5×5": (5,)}
 designs = {}
@@ -68,21 +67,19 @@ print(f"The stacked network has in addition: {dict(extra)}")
 # Train both
 # ----------
 # Both variants are trained with the comparison schedule, the same data and
-# the same seed. The two-3×3 network is the lesson's, and is shared with the
-# other comparisons through the training cache.
+# the same seed. The two-3×3 network is the lesson's, shared with the other
+# comparisons: a trained network is kept on disk and loaded, not trained again.
 profile = cnnlesson.profiles.announce()
 # The trained models of the site this example comes from, fetched when needed and checked;
 # without them (offline, say) the models are trained here.
 cnnlesson.use_site_models()
 schedule = profile.comparison
-print(f"Build profile: {profile.name}; comparison schedule: {schedule}")
+print(f"Comparison schedule: {schedule}")
 results = {}
 for name, kernel_sizes in variants.items():
     print(f"--- {cnnlesson.describe_variant(kernel_sizes)} ---")
     results[name] = cnnlesson.train_lesson_model(conv_kernel_sizes=kernel_sizes,
                                                  **schedule, verbose=2)
-    if results[name].from_cache:
-        print("(loaded from the training cache)")
 
 verdicts = compare_accuracies(
     {name: result.test_accuracy for name, result in results.items()},
@@ -111,13 +108,16 @@ figure = plot_variant_comparison(
 # costs more parameters and more computation than one 5×5 layer, because its
 # second layer is a whole 32-to-32 convolution; it is also a deeper network,
 # with a second ReLU and a dropout layer. What this buys in accuracy is
-# measured above, with one run each; a gap within two standard errors is no
-# evidence either way (:ref:`standard-error`), and the quick profile's schedule
-# is too short to decide anything:
+# measured above, with one run each, and worded by the lesson's one rule
+# (:ref:`standard-error`): a gap of more than two standard errors of the
+# difference is beyond the noise, a smaller one inconclusive, and any gap on a
+# schedule too short to decide (the quick profile's) is too short to decide:
 gap = results["two 3×3"].test_accuracy - results["one 5×5"].test_accuracy
-print(f"Two 3×3 minus one 5×5: {points(gap)}")
+print(f"Two 3×3 minus one 5×5: {100 * gap:+.1f} points")
 for verdict in verdicts:
-    print(f"{verdict.name}: {verdict.verdict}")
+    place = (f"{verdict.behind_best:.1f} standard errors behind" if verdict.behind_best
+             else "the more accurate")
+    print(f"{verdict.name}: {place}: {verdict.verdict}")
 ratio = designs["two 3×3"]["mflops"] / designs["one 5×5"]["mflops"]
 print(f"Forward computation of the whole network, two 3×3 against one 5×5: "
       f"{ratio:.1f}×")
