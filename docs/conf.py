@@ -91,6 +91,8 @@ extensions = [
     "sidebar_labels",
     "sphinx_exercise",
     "sphinx_togglebutton",
+    # Each page's minutes from its front matter: its box and the guide's schedule.
+    "lesson_times",
 ]
 
 templates_path = ["_templates"]

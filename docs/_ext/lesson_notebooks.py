@@ -15,6 +15,8 @@ import json
 import re
 from pathlib import Path
 
+from lesson_times import plain_lesson_times  # docs/_ext, beside this module
+
 #: The lesson pages that become notebooks, in reading order. The explorer page is not
 #: among them: it is a program for the browser, which a notebook cannot run.
 LESSON_PAGES = ("index", "network", "feature_maps", "convolution_effects",
@@ -117,7 +119,7 @@ def lesson_notebook(executed: Path, first_cell: str, site: str | None = None,
         tags = cell.metadata.get("tags", [])
         if cell.cell_type == "markdown":
             # Solutions start and end with directives inside Markdown cells.
-            pieces = _SOLUTION.split(cell.source)
+            pieces = _SOLUTION.split(plain_lesson_times(cell.source, executed.stem))
             for index, piece in enumerate(pieces):
                 if index % 2:  # the directive's word: start or end
                     in_solution = piece == "start"
