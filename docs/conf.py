@@ -93,6 +93,8 @@ extensions = [
     "sphinx_togglebutton",
     # Each page's minutes from its front matter: its box and the guide's schedule.
     "lesson_times",
+    # Instructor notes, dropped from the pages and collected in the instructor's guide.
+    "instructor_guide",
     # The exercises with their solutions, on a page of their own.
     "answer_key",
 ]

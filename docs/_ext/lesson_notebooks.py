@@ -46,6 +46,8 @@ _FIXES = [(re.compile(pattern, re.M | re.S), fix) for pattern, fix in (
     (r"\{cite:[pt]\}`([^`]+)`", lambda m: "[" + m[1].replace(",", ", ") + "]"),
     (r"\{numref\}`[^`]+`", "the figure"),
     (r"^```\{(?:raw\} html|toctree\}).*?^```[ \t]*$", ""),
+    # Notes for instructors: shown in the instructor's guide, not to students.
+    (r"^(`{3,}|:{3,})\{instructor-note\}.*?^\1[ \t]*$\n?", ""),
     # Admonitions and exercises: a bold heading over their text.
     (r"^(`{3,}|:{3,})\{(admonition|note|tip|exercise)\}[ \t]*([^\n]*)\n(?::[\w-]+:[^\n]*\n)*"
      r"(.*?)^\1[ \t]*$",
