@@ -97,6 +97,8 @@ extensions = [
     "instructor_guide",
     # The exercises with their solutions, on a page of their own.
     "answer_key",
+    # The lesson as one PDF, printed by Chromium once the site is written.
+    "pdf_edition",
 ]
 
 templates_path = ["_templates"]
