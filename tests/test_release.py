@@ -128,7 +128,11 @@ def test_a_release_that_lists_no_change_is_refused(check, copy):
 
 
 def test_a_section_keep_a_changelog_does_not_name_is_refused(check, copy):
-    edit(copy / "CHANGELOG.md", "### Added", "### Improvements")
+    # The release's own section (one under Unreleased may come first).
+    text = (copy / "CHANGELOG.md").read_text("utf-8")
+    start = text.index(f"## [{project()['version']}]")
+    (copy / "CHANGELOG.md").write_text(
+        text[:start] + text[start:].replace("### Added", "### Improvements", 1), "utf-8")
     (problem,) = check.disagreements(copy)
     assert problem.startswith("CHANGELOG.md: '### Improvements'")
 
