@@ -117,10 +117,11 @@ def _cell(*children):
     return entry
 
 
-def schedule_table(env, builder, docname) -> nodes.table:
+def schedule_table(env, builder, docname) -> list[nodes.Node]:
     """The schedule as a table: each page's teaching, exercise and total minutes, when it
-    starts counted from the start of the lesson, and the route's total."""
-    header = ("Page", "Starts after (h:mm)", "Teaching", "Exercises", "Total")
+    starts counted from the start of the lesson (h:mm), and the route's total; then the
+    total in a sentence."""
+    header = ("Page", "Starts after", "Teaching", "Exercises", "Total")
     table = nodes.table(classes=["cnnlesson-schedule"])
     group = nodes.tgroup(cols=len(header))
     table += group
@@ -135,7 +136,8 @@ def schedule_table(env, builder, docname) -> nodes.table:
     elapsed = 0
     totals = dict.fromkeys(PARTS, 0)
     for number, (page, minutes) in enumerate(route(env), start=1):
-        link = nodes.reference("", "", refuri=builder.get_relative_uri(docname, page))
+        link = nodes.reference("", "", refuri=builder.get_relative_uri(docname, page),
+                               internal=True)
         link += nodes.Text(env.titles[page].astext())
         row = nodes.row()
         row += _cell(nodes.Text(f"{number}. "), link)
@@ -149,9 +151,13 @@ def schedule_table(env, builder, docname) -> nodes.table:
     row += _cell(nodes.strong("", "All pages"))
     row += _cell(nodes.Text(""))
     row.extend(_cell(nodes.strong("", f"{totals[part]} min")) for part in PARTS)
-    row.children[-1][0] += nodes.Text(f" ({hours_text(totals['total'])})")
     body += row
-    return table
+    summary = nodes.paragraph(classes=["cnnlesson-schedule-total"])
+    summary += nodes.Text(f"In all, {minutes_text(totals['total'])} "
+                          f"({hours_text(totals['total'])}): "
+                          f"{minutes_text(totals['teaching'])} of teaching and "
+                          f"{minutes_text(totals['exercises'])} of exercises.")
+    return [table, summary]
 
 
 class FillSchedule(SphinxPostTransform):
