@@ -48,11 +48,11 @@ def answer_key(env, builder, docname) -> list[nodes.Node]:
         section = nodes.section(ids=[f"answers-{page.replace('_', '-')}"])
         title = nodes.title()
         title += nodes.Text(f"{number}. ")
-        title += nodes.reference("", env.titles[page].astext(), refuri=uri)
+        title += nodes.reference("", env.titles[page].astext(), refuri=uri, internal=True)
         section += title
         for exercise in found:
             link = nodes.reference("", "", *exercise.heading(),
-                                   refuri=f"{uri}#{exercise.label}")
+                                   refuri=f"{uri}#{exercise.label}", internal=True)
             section += _box(["cnnlesson-answer-question"], [link], exercise.asks)
             if not exercise.solution:
                 logger.warning(f"{page}: exercise {exercise.label} has no solution for the "

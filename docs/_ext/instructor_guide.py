@@ -94,14 +94,15 @@ class GuideDirective(SphinxDirective):
         return [guide_placeholder()]
 
 
-def _section_of(note) -> str | None:
-    """The id of the section a note sits in, for a link to it."""
+def _section_of(note) -> tuple[str, str] | None:
+    """The id and title of the section a note sits in, for a link to it."""
     parent = note.parent
     while parent is not None and not isinstance(parent, nodes.section):
         parent = parent.parent
     if parent is None or not parent["ids"]:
         return None
-    return parent["ids"][0]
+    title = parent.next_node(nodes.title)
+    return parent["ids"][0], title.astext() if title else parent["ids"][0]
 
 
 def _objectives_list(env, builder, docname, page, found, doctree):
@@ -134,7 +135,7 @@ def _objectives_list(env, builder, docname, page, found, doctree):
                 if number:
                     line += nodes.Text(", ")
                 line += nodes.reference("", "", *labels[label].heading(),
-                                        refuri=f"{uri}#{label}")
+                                        refuri=f"{uri}#{label}", internal=True)
             line += nodes.Text(".")
         else:
             line += nodes.Text("No exercise tests it: ask it in the discussion.")
@@ -156,7 +157,7 @@ def page_guide(env, builder, docname, number, page, minutes) -> nodes.section:
     section = nodes.section(ids=[f"guide-{page.replace('_', '-')}"])
     title = nodes.title()
     title += nodes.Text(f"{number}. ")
-    title += nodes.reference("", env.titles[page].astext(), refuri=uri)
+    title += nodes.reference("", env.titles[page].astext(), refuri=uri, internal=True)
     section += title
     section += nodes.paragraph("", f"{minutes_text(minutes['teaching'])} of teaching, "
                                    f"{minutes_text(minutes['exercises'])} of exercises.")
@@ -169,15 +170,15 @@ def page_guide(env, builder, docname, number, page, minutes) -> nodes.section:
     notes = []
     for note in doctree.findall(instructor_note):
         box = nodes.admonition(classes=["cnnlesson-instructor-note"])
-        heading = nodes.title("", note["title"])
+        box += nodes.title("", note["title"])
+        box.extend(borrow(child) for child in note.children)
         where = _section_of(note)
         if where:
-            heading += nodes.Text(" (")
-            heading += nodes.reference("", "at its place on the page",
-                                       refuri=f"{uri}#{where}")
-            heading += nodes.Text(")")
-        box += heading
-        box.extend(borrow(child) for child in note.children)
+            place = nodes.paragraph(classes=["cnnlesson-note-place"])
+            place += nodes.Text("Its place on the page: ")
+            place += nodes.reference("", where[1], refuri=f"{uri}#{where[0]}", internal=True)
+            place += nodes.Text(".")
+            box += place
         notes.append(box)
     if notes:
         section += _subsection(page, "notes", "Instructor notes", *notes)
