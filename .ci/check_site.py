@@ -39,8 +39,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 LESSON_PAGES = ("index", "network", "feature_maps", "explore", "convolution_effects",
-                "convolution_channels", "design", "errata", "how_built", "api", "cite", "changelog",
-                "bibliography")
+                "convolution_channels", "design", "errata", "instructors", "answers", "how_built",
+                "api", "cite", "changelog", "bibliography")
 BANNER_CLASS = "cnnlesson-profile-banner"
 
 

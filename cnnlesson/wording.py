@@ -9,7 +9,7 @@ another in one wording (:func:`times_fewer`), a change of accuracy is
 described with the word of the lesson's one rule for verdicts
 (:func:`describe_change`, :func:`cnnlesson.uncertainty.verdict`), a measured accuracy stands
 beside a reported one without a verdict (:func:`against_reported`), and a lesson page states
-what it costs to read (:func:`reading_minutes`) and to train (:func:`training_time`).
+how long it takes (:func:`page_minutes`) and what it cost to train (:func:`training_time`).
 """
 
 from __future__ import annotations
@@ -317,45 +317,58 @@ def training_time(results):
     return duration if number is None else f"{duration} on {count(number, 'core')}"
 
 
-#: Prose read per minute, and lines of code read per minute, by a learner who follows.
-WORDS_PER_MINUTE = 200
-CODE_LINES_PER_MINUTE = 20
+#: The front-matter keys in which a lesson page declares its minutes, as The Carpentries'
+#: lessons do: ``teaching`` for working through the page, ``exercises`` for its exercises.
+TIME_KEYS = ("teaching", "exercises")
 
 
-def reading_minutes(page_source: str) -> int:
-    r"""Minutes a learner needs to read a lesson page: its prose and the code it shows.
+def page_minutes(page_source: str) -> dict | None:
+    r"""The minutes a lesson page declares in its front matter, for teaching and exercises.
 
-    Counts the words outside code cells at :data:`WORDS_PER_MINUTE` and the lines of code
-    cells a reader sees at :data:`CODE_LINES_PER_MINUTE`; cells tagged ``remove-cell``
-    or ``remove-input`` are not shown, and solutions are counted like the rest.
+    A page's front matter is the one source of its time: the box at the top of the page,
+    the home page's route and total, and the instructor's guide's schedule all read it
+    here, so they cannot disagree.
 
     Parameters
     ----------
     page_source : str
-        The page as MyST Markdown (a ``.md`` file of ``docs/``).
+        The page as MyST Markdown (a ``.md`` file of ``docs/``), front matter first.
 
     Returns
     -------
-    int
-        At least 1.
+    dict or None
+        ``{"teaching": int, "exercises": int}``, or None for a page that declares neither
+        (a page that is not part of the lesson's route).
+
+    Raises
+    ------
+    ValueError
+        When a page declares one key and not the other, or a value that is not a whole
+        number of minutes; the message names the line to write.
 
     Examples
     --------
-    >>> page = "# Title\n\n" + "word " * 400 + "\n\n```{code-cell} python\nx = 1\n```\n"
-    >>> reading_minutes(page)
-    2
+    >>> page = "---\nfile_format: mystnb\nteaching: 20\nexercises: 15\n---\n# Title\n"
+    >>> page_minutes(page)
+    {'teaching': 20, 'exercises': 15}
+    >>> page_minutes("# A page without front matter\n") is None
+    True
     """
-    prose, code_lines = [], 0
-    for index, part in enumerate(re.split(r"^```\{code-cell\}[^\n]*\n(.*?)^```[ \t]*$",
-                                          page_source, flags=re.M | re.S)):
-        if index % 2 == 0:
-            prose.append(re.sub(r"^---\n.*?\n---\n", "", part, flags=re.S))
+    front = re.match(r"---[ \t]*\n(.*?)^---[ \t]*$", page_source, flags=re.M | re.S)
+    found = {}
+    for key in TIME_KEYS:
+        line = re.search(rf"^{key}:[ \t]*([^#\n]*)", front[1] if front else "", flags=re.M)
+        if line is None:
             continue
-        if re.search(r"remove-(cell|input)", part.split("\n---\n")[0] if part.startswith(
-                ("---", ":")) else ""):
-            continue
-        code = part.split("\n---\n", 1)[1] if part.startswith("---") else part
-        code_lines += sum(1 for line in code.splitlines()
-                          if line.strip() and not line.startswith(":"))
-    words = len(re.findall(r"[A-Za-z0-9][\w'’.-]*", " ".join(prose)))
-    return max(1, round(words / WORDS_PER_MINUTE + code_lines / CODE_LINES_PER_MINUTE))
+        value = line[1].strip()
+        if not value.isdigit():
+            raise ValueError(f"the front matter gives {key}: {value!r}; write the minutes as "
+                             f"a whole number, e.g. '{key}: 15'")
+        found[key] = int(value)
+    if not found:
+        return None
+    missing = [key for key in TIME_KEYS if key not in found]
+    if missing:
+        raise ValueError(f"the front matter gives {', '.join(found)} but not "
+                         f"{', '.join(missing)}; add e.g. '{missing[0]}: 15' (minutes) to it")
+    return found

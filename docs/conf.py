@@ -91,6 +91,14 @@ extensions = [
     "sidebar_labels",
     "sphinx_exercise",
     "sphinx_togglebutton",
+    # Each page's minutes from its front matter: its box and the guide's schedule.
+    "lesson_times",
+    # Instructor notes, dropped from the pages and collected in the instructor's guide.
+    "instructor_guide",
+    # The exercises with their solutions, on a page of their own.
+    "answer_key",
+    # The lesson as one PDF, printed by Chromium once the site is written.
+    "pdf_edition",
 ]
 
 templates_path = ["_templates"]

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from cnnlesson.wording import page_minutes
+
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 #: The lesson pages this package's tests look after, in reading order.
@@ -102,10 +104,10 @@ def test_every_lesson_page_opens_with_what_it_gives_and_takes(name):
     box = opening.split(":class: cnnlesson-page-facts", 1)[1].split("\n:::", 1)[0]
     objectives = re.findall(r"^- ", box.split("**It assumes**")[0], re.M)
     assert 3 <= len(objectives) <= 5, f"{name}.md: {len(objectives)} learning objectives"
-    assert "**It assumes**" in box and "{glue:text}`reading_time`" in box
-    assert "{glue:text}`training_time`" in box
-    # The reading time is the page's own, computed from its own source.
-    assert f'Path("{name}.md")' in source
+    assert "**It assumes**" in box and "{lesson-time}`teaching`" in box
+    assert "{lesson-time}`exercises`" in box and "{glue:text}`training_time`" in box
+    # The minutes are the page's own, declared in its front matter.
+    assert page_minutes(source) is not None, f"{name}.md declares no teaching minutes"
 
 
 EXAMPLE_IGNORED = re.compile(r"^[ \t]*# sphinx_gallery_start_ignore.*?"

@@ -16,8 +16,8 @@ from cnnlesson.wording import (
     count,
     describe_change,
     markdown_table,
+    page_minutes,
     points,
-    reading_minutes,
     training_time,
 )
 
@@ -105,10 +105,18 @@ def test_a_run_is_shown_beside_the_reported_number_without_a_verdict():
     assert against_reported(0.669, 0.70) == "this run: 66.9%; the tutorial reports about 70%"
 
 
-def test_reading_time_counts_prose_and_shown_code_only():
-    prose = "word " * 400 + "\n\n"             # two minutes at 200 words a minute
-    shown = "```{code-cell} python\n" + "x = 1\n" * 40 + "```\n\n"  # two minutes of code
-    hidden = "```{code-cell} python\n:tags: [remove-cell]\n\n" + "x = 1\n" * 400 + "```\n"
-    assert reading_minutes(prose) == 2
-    assert reading_minutes(prose + shown) == 4
-    assert reading_minutes(prose + hidden) == 2
+def test_a_page_declares_its_minutes_in_its_front_matter():
+    page = "---\nfile_format: mystnb\nteaching: 25  # minutes\nexercises: 0\n---\n# T\n"
+    assert page_minutes(page) == {"teaching": 25, "exercises": 0}
+    # Only the front matter counts: the same words in the text are prose.
+    assert page_minutes("# T\n\nteaching: 25\nexercises: 10\n") is None
+
+
+@pytest.mark.parametrize(("front", "fix"), [
+    ("teaching: 25", "add e.g. 'exercises: 15'"),
+    ("teaching: about 25\nexercises: 10", "whole number, e.g. 'teaching: 15'"),
+    ("teaching: 25\nexercises: -5", "whole number"),
+])
+def test_a_page_with_half_a_time_is_refused_with_the_line_to_write(front, fix):
+    with pytest.raises(ValueError, match=re.escape(fix)):
+        page_minutes(f"---\n{front}\n---\n# T\n")

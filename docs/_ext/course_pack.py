@@ -16,6 +16,7 @@ of the site; the roles ``{course-pack}`text``` and ``{wheel}`text``` link to the
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -124,6 +125,21 @@ def build_pack(app, env):
             pack.writestr(f"{top}/assignment/{name}", data)
         pack.writestr(f"{top}/README.md",
                       readme(version, wheel.name, app.config.html_baseurl or None))
+
+
+def add_to_pack(app, path: Path) -> None:
+    """Add ``path`` to the pack beside its README, and to the site's copy of the pack: for
+    files made once the pages are written (the PDF edition, ``pdf_edition.py``), after
+    the pack was zipped and copied into the site."""
+    version = app.config.version
+    pack = downloads_folder(app.config) / file_names(version)["pack"]
+    name = f"cnnlesson-course-pack-{version}/{path.name}"
+    with zipfile.ZipFile(pack, "a", zipfile.ZIP_DEFLATED) as archive:
+        if name not in archive.namelist():
+            archive.write(path, name)
+    published = Path(app.outdir) / "downloads" / pack.name
+    if published.is_file():
+        shutil.copy2(pack, published)
 
 
 def _download_role(which):

@@ -15,6 +15,8 @@ import json
 import re
 from pathlib import Path
 
+from lesson_times import plain_lesson_times  # docs/_ext, beside this module
+
 #: The lesson pages that become notebooks, in reading order. The explorer page is not
 #: among them: it is a program for the browser, which a notebook cannot run.
 LESSON_PAGES = ("index", "network", "feature_maps", "convolution_effects",
@@ -44,6 +46,8 @@ _FIXES = [(re.compile(pattern, re.M | re.S), fix) for pattern, fix in (
     (r"\{cite:[pt]\}`([^`]+)`", lambda m: "[" + m[1].replace(",", ", ") + "]"),
     (r"\{numref\}`[^`]+`", "the figure"),
     (r"^```\{(?:raw\} html|toctree\}).*?^```[ \t]*$", ""),
+    # Notes for instructors: shown in the instructor's guide, not to students.
+    (r"^(`{3,}|:{3,})\{instructor-note\}.*?^\1[ \t]*$\n?", ""),
     # Admonitions and exercises: a bold heading over their text.
     (r"^(`{3,}|:{3,})\{(admonition|note|tip|exercise)\}[ \t]*([^\n]*)\n(?::[\w-]+:[^\n]*\n)*"
      r"(.*?)^\1[ \t]*$",
@@ -117,7 +121,7 @@ def lesson_notebook(executed: Path, first_cell: str, site: str | None = None,
         tags = cell.metadata.get("tags", [])
         if cell.cell_type == "markdown":
             # Solutions start and end with directives inside Markdown cells.
-            pieces = _SOLUTION.split(cell.source)
+            pieces = _SOLUTION.split(plain_lesson_times(cell.source, executed.stem))
             for index, piece in enumerate(pieces):
                 if index % 2:  # the directive's word: start or end
                     in_solution = piece == "start"

@@ -6,7 +6,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 LESSON_PAGES = ("index", "network", "feature_maps", "explore", "convolution_effects",
-                "convolution_channels", "design", "errata")
+                "convolution_channels", "design", "errata", "instructors",
+                "answers")
 BLOCKING = ("serious", "critical")
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 LESSON_PAGES = ("index", "network", "feature_maps", "explore", "convolution_effects",
-                "convolution_channels", "design", "errata", "how_built", "api", "cite", "changelog",
-                "bibliography")
+                "convolution_channels", "design", "errata", "instructors", "answers", "how_built",
+                "api", "cite", "changelog", "bibliography")
 MATH_PAGES = ("network", "feature_maps")
 EXAMPLE_PAGE = "auto_examples/plot_train_lesson_model.html"
 
