@@ -11,7 +11,7 @@ import ast
 import re
 
 import pytest
-from test_pages import DOCS, PAGES, cells
+from test_pages import DOCS, PAGES, cells, learner_source
 
 from cnnlesson.uncertainty import BEYOND_NOISE, INCONCLUSIVE, TOO_SHORT
 
@@ -29,7 +29,7 @@ def source(name):
 def prose(name):
     """A page without its code cells: the text a reader reads, its spaces and line
     breaks each made one space."""
-    return re.sub(r"\s+", " ", CELL_BLOCK.sub("", source(name)))
+    return re.sub(r"\s+", " ", CELL_BLOCK.sub("", learner_source(name)))
 
 
 def strings(code):
