@@ -26,12 +26,12 @@ import cnnlesson
 # Local extensions and sphinx-gallery's hooks (scraper, example order), named by string
 # below.
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
+from build_layout import GALLERY, layout  # noqa: E402  (docs/_ext, on the path above)
+from figure_files import kernel_profile  # noqa: E402
 from gallery_support import lesson_order  # noqa: E402
+from lesson_notebooks import install_cell  # noqa: E402
 
-DOCS = Path(__file__).parent
-
-import figure_files as _figure_files  # noqa: E402
-from lesson_notebooks import install_cell  # noqa: E402  (docs/_ext, on the path above)
+from cnnlesson.profiles import describe_images  # noqa: E402
 
 
 def _not_a_retrace_warning(record):
@@ -46,6 +46,8 @@ logging.getLogger("tensorflow").addFilter(_not_a_retrace_warning)
 PROFILE = cnnlesson.current_profile()
 NO_EXEC = os.environ.get("CNNLESSON_NO_EXEC") == "1"
 cnnlesson_profile_name = PROFILE.name
+#: This build's folders under docs/_build/<profile>/ (docs/_ext/build_layout.py).
+BUILD = layout(PROFILE.name)
 
 # Every model the examples (here) and the pages (in their kernels, which inherit the
 # environment) train or load is logged, so that nox -s docs can publish it under models/.
@@ -53,7 +55,7 @@ cnnlesson_profile_name = PROFILE.name
 # used the models it logged when it ran.
 from cnnlesson.published import USED_VARIABLE  # noqa: E402
 
-os.environ.setdefault(USED_VARIABLE, str(DOCS / "_build" / PROFILE.name / "models-used.txt"))
+os.environ.setdefault(USED_VARIABLE, str(BUILD.models_used))
 
 # The site's public address, when it has one (nox -s docs -- --baseurl=URL sets it): the
 # Cite page cites it and the notebooks' first cell installs the wheel from it.  Without
@@ -112,7 +114,7 @@ source_suffix = {".rst": "restructuredtext", ".md": "myst-nb"}
 # Narrative pages: executed by myst-nb, cached per profile so that an unchanged page is
 # not run again, and a failing cell fails the build.  (jupyter-cache keeps the outputs.)
 nb_execution_mode = "off" if NO_EXEC else "cache"
-nb_execution_cache_path = str(DOCS / "_build" / PROFILE.name / ".jupyter_cache")
+nb_execution_cache_path = str(BUILD.jupyter_cache)
 nb_execution_timeout = 3600
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
@@ -122,7 +124,7 @@ nb_merge_streams = True
 nb_render_markdown_format = "myst"
 # The kernels draw each figure as PNG and SVG; pages show the PNG, and figure_files offers
 # both for download.
-_figure_files.kernel_profile(DOCS / "_build" / "ipython")
+kernel_profile(BUILD.kernel_profile)
 nb_mime_priority_overrides = [("html", "image/svg+xml", None)]
 if NO_EXEC:
     # Without execution there are no outputs to glue into the text and no kernel to name
@@ -134,9 +136,9 @@ myst_heading_anchors = 3
 
 # Gallery: sphinx-gallery runs docs/examples/plot_*.py and only those.  Results are per
 # profile, so switching profiles regenerates.
-_profile_stamp = DOCS / "auto_examples" / ".profile"
+_profile_stamp = GALLERY / ".profile"
 if _profile_stamp.exists() and _profile_stamp.read_text() != PROFILE.name:
-    shutil.rmtree(DOCS / "auto_examples")
+    shutil.rmtree(GALLERY)
 
 sphinx_gallery_conf = {
     "examples_dirs": "examples",
@@ -229,9 +231,8 @@ html_static_path = ["_static"]
 # Files the build makes beside the pages, published as they are: downloads/ (the wheel
 # and the course pack) and explorer-data/ (the explorer page's networks and images,
 # written by python -m cnnlesson.export); nox -s docs fills it before and while Sphinx runs.
-SITE_EXTRA = DOCS / "_build" / PROFILE.name / "site-extra"
-SITE_EXTRA.mkdir(parents=True, exist_ok=True)
-html_extra_path = [str(SITE_EXTRA)]
+BUILD.site_extra.mkdir(parents=True, exist_ok=True)
+html_extra_path = [str(BUILD.site_extra)]
 html_css_files = ["cnnlesson.css"]
 # The site's own icon, so that no browser asks the server for a /favicon.ico it lacks.
 html_favicon = "_static/favicon.svg"
@@ -268,14 +269,10 @@ html_theme_options.update({
 # site's when the build has one, else the repository's), as a link.
 myst_substitutions = {"version": release, "cite_address": f"<{html_baseurl or REPOSITORY_URL}>"}
 
-def _images(subset):
-    return "all 50,000 images" if subset is None else f"{subset:,} images"
-
-
 # What every page says when its models were not trained with the lesson's recipe.
 QUICK_NOTE = "" if PROFILE.is_lesson_recipe else (
     f"The models on these pages were trained for {PROFILE.lesson['epochs']} epochs on "
-    f"{_images(PROFILE.lesson['subset'])} ({PROFILE.name} profile), not with the lesson's "
+    f"{describe_images(PROFILE.lesson['subset'])} ({PROFILE.name} profile), not with the lesson's "
     "recipe of 25 epochs on all 50,000, so their numbers are not the lesson's. "
     "Build with nox -s docs for those."
 )
@@ -308,14 +305,15 @@ def _always_reread(app, env, added, changed, removed):
 
 
 def _write_profile_stamp(app, exception):
-    if exception is None and (DOCS / "auto_examples").is_dir():
+    if exception is None and GALLERY.is_dir():
         _profile_stamp.write_text(PROFILE.name)
 
 
 def setup(app):
     # Fail early, with a clear message, if a module the API page lists cannot be imported.
     for module in ("data", "models", "extract", "export", "analysis", "train", "cache",
-                   "uncertainty", "wording", "plotting", "profiles", "about", "published"):
+                   "uncertainty", "wording", "plotting", "profiles", "about", "published",
+                   "files"):
         importlib.import_module(f"cnnlesson.{module}")
     app.connect("autodoc-skip-member", _skip_namedtuple_fields)
     app.connect("env-get-outdated", _always_reread)

@@ -74,3 +74,14 @@ def test_a_rebuild_that_made_no_new_zip_still_offers_the_stripped_script(gallery
     gallery_support.strip_downloads(gallery, strip)
     assert (gallery / "plot_demo.zip").read_bytes() == zipped
     assert (gallery / "plot_demo.py").read_text("utf-8") == strip(SCRIPT)
+
+
+def test_sphinx_gallerys_remover_is_checked_before_use(gallery_support):
+    assert gallery_support.ignore_block_remover(strip) is strip
+
+
+def test_a_remover_that_changed_upstream_stops_the_build_with_the_reason(gallery_support):
+    from sphinx.errors import ExtensionError
+
+    with pytest.raises(ExtensionError, match="remove_ignore_blocks changed"):
+        gallery_support.ignore_block_remover(lambda text: text)  # keeps the checks
