@@ -26,7 +26,7 @@ import cnnlesson
 # Local extensions and sphinx-gallery's hooks (scraper, example order), named by string
 # below.
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
-from build_layout import GALLERY, layout  # noqa: E402  (docs/_ext, on the path above)
+from build_layout import DOCS, GALLERY, layout  # noqa: E402  (docs/_ext, on the path)
 from figure_files import kernel_profile  # noqa: E402
 from gallery_support import lesson_order  # noqa: E402
 from lesson_notebooks import install_cell  # noqa: E402
@@ -100,14 +100,14 @@ templates_path = ["_templates"]
 numfig = True
 
 exclude_patterns = [
-    "_build", "jupyter_execute", "**.ipynb_checkpoints",
+    BUILD.root.parent.relative_to(DOCS).as_posix(), "jupyter_execute", "**.ipynb_checkpoints",
     # sphinx-gallery's own outputs: the notebooks and scripts it writes for download
     # must not be read (myst-nb would otherwise parse and execute the .ipynb files).
-    "auto_examples/**.ipynb", "auto_examples/**.py", "auto_examples/**.md",
+    f"{GALLERY.name}/**.ipynb", f"{GALLERY.name}/**.py", f"{GALLERY.name}/**.md",
     # The gallery's sources: sphinx-gallery turns them into auto_examples/*.rst.
     "examples",
     # Timing pages that older builds of this site wrote (see write_computation_times).
-    "sg_execution_times.rst", "auto_examples/sg_execution_times.rst",
+    "sg_execution_times.rst", f"{GALLERY.name}/sg_execution_times.rst",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb"}
 
@@ -142,7 +142,7 @@ if _profile_stamp.exists() and _profile_stamp.read_text() != PROFILE.name:
 
 sphinx_gallery_conf = {
     "examples_dirs": "examples",
-    "gallery_dirs": "auto_examples",
+    "gallery_dirs": GALLERY.name,
     "filename_pattern": r"/plot_",
     "download_all_examples": False,
     "abort_on_example_error": True,

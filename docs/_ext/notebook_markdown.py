@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from build_layout import GALLERY as GALLERY_FOLDER
 from markdown_it.renderer import RendererHTML
 from myst_parser.config.main import MdParserConfig
 from myst_parser.parsers.mdit import create_md_parser
@@ -24,7 +25,7 @@ REPLACED_SECTIONS = {
 ADMONITIONS = ("admonition", "note", "tip", "important", "warning", "attention", "seealso")
 LEFT_OUT = ("toctree", "raw")  # the site's navigation, and HTML for the site's pages
 #: sphinx-gallery's pages of the examples, whose notebooks the pack holds in examples/.
-GALLERY = "auto_examples"
+GALLERY = GALLERY_FOLDER.name
 CODE_ROLES = ("py:func", "py:class", "py:mod", "py:meth", "py:obj", "py:data", "py:attr")
 
 
