@@ -99,7 +99,7 @@ def _links(app, page: str) -> Links:
     env = app.env
     labels = {name: (docname, dispname)
               for name, dispname, kind, docname, _anchor, _priority
-              in env.domains.standard_domain.get_objects() if kind == "label"}
+              in env.get_domain("std").get_objects() if kind == "label"}
     return Links(page=page, notebooks=LESSON_PAGES,
                  titles={doc: title.astext() for doc, title in env.titles.items()},
                  labels=labels, exercises=exercise_numbers(app), site=app.config.html_baseurl
@@ -111,7 +111,7 @@ def exercise_numbers(app) -> dict:
     as Sphinx numbers figures)."""
     from sphinx_exercise.nodes import exercise_enumerable_node
 
-    numbers, std = {}, app.env.domains.standard_domain
+    numbers, std = {}, app.env.get_domain("std")
     for docname in app.env.found_docs:
         for node in app.env.get_doctree(docname).findall(exercise_enumerable_node):
             number = std.get_fignumber(app.env, app.builder, "exercise", docname, node)
