@@ -18,7 +18,7 @@ from pathlib import Path
 PARTIAL_PREFIX = ".cnnlesson-partial-"
 
 
-def write_whole(path, write: Callable[[Path], object]) -> Path:
+def write_whole(path, write: Callable[[Path], object], staging=None) -> Path:
     """Have ``write`` make a file or a folder under a temporary name, then put it at ``path``.
 
     ``write(partial)`` writes the file (or makes the folder) ``partial``, beside ``path``
@@ -33,6 +33,9 @@ def write_whole(path, write: Callable[[Path], object]) -> Path:
         Where the file or folder goes; its parent folder is created if needed.
     write : callable
         Called with the temporary path to write.
+    staging : str or path-like, optional
+        The folder for the temporary name, on the same disk as ``path``; by default the
+        folder of ``path``.
 
     Returns
     -------
@@ -57,8 +60,9 @@ def write_whole(path, write: Callable[[Path], object]) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     token = f"{os.getpid()}-{secrets.token_hex(4)}"
-    partial = path.with_name(f"{PARTIAL_PREFIX}{token}-{path.name}")
-    earlier = path.with_name(f"{PARTIAL_PREFIX}{token}-earlier-{path.name}")
+    staging = Path(staging) if staging is not None else path.parent
+    partial = staging / f"{PARTIAL_PREFIX}{token}-{path.name}"
+    earlier = staging / f"{PARTIAL_PREFIX}{token}-earlier-{path.name}"
     try:
         write(partial)
         if not partial.is_dir():
