@@ -2,9 +2,10 @@
 README, in one zip.
 
 ``nox -s docs`` builds the wheel into the build's ``downloads`` folder (``build_layout.py``)
-before Sphinx starts.  Once every page has been read (``env-updated``: sphinx-gallery has run
-the examples, myst-nb the pages), this extension zips ``cnnlesson-course-pack-<version>.zip``
-beside it.  What goes in, in this order (``build_pack``):
+before Sphinx starts.  Once every page has been read (sphinx-gallery has run the examples,
+myst-nb the pages) and Sphinx has numbered the figures and exercises (``env-get-updated``,
+after its own handlers), this extension zips ``cnnlesson-course-pack-<version>.zip`` beside
+it.  What goes in, in this order (``build_pack``):
 
 - the wheel, the licences, ``CHANGELOG.md`` and ``CITATION.cff``;
 - every example as ``.py`` and ``.ipynb`` (``examples/``);
@@ -94,7 +95,7 @@ def readme(version: str, wheel: str, base_url: str | None, models: dict) -> str:
         site=f"- The site: {base_url}\n" if base_url else "")
 
 
-def _links(app, page: str) -> Links:
+def _links(app, page: str, exercises: dict) -> Links:
     """How the notebook of ``page`` names the site's pages, labels and exercises."""
     env = app.env
     labels = {name: (docname, dispname)
@@ -102,7 +103,7 @@ def _links(app, page: str) -> Links:
               in env.get_domain("std").get_objects() if kind == "label"}
     return Links(page=page, notebooks=LESSON_PAGES,
                  titles={doc: title.astext() for doc, title in env.titles.items()},
-                 labels=labels, exercises=exercise_numbers(app), site=app.config.html_baseurl
+                 labels=labels, exercises=exercises, site=app.config.html_baseurl
                  or None, substitutions=app.config.myst_substitutions)
 
 
@@ -133,6 +134,12 @@ def _published_models(folder: Path) -> dict:
 
 
 def build_pack(app, env):
+    """Write the pack (``env-get-updated``: it asks Sphinx to read no page again)."""
+    _write_pack(app)
+    return []
+
+
+def _write_pack(app):
     version = app.config.version
     folder = layout(app.config.cnnlesson_profile_name).downloads
     names = file_names(version)
@@ -168,11 +175,12 @@ def build_pack(app, env):
             add(f"examples/{notebook.name}", notebook)
     first_cell = install_cell(version, base_url)
     extensions = app.config.myst_enable_extensions
+    exercises = exercise_numbers(app)
     for name in LESSON_PAGES:
         page = executed_page(DOCS / f"{name}.md", Path(app.config.nb_execution_cache_path),
                              extensions)
         add(f"lessons/{name}.ipynb", nbformat.writes(
-            lesson_notebook(page, _links(app, name), first_cell, extensions)))
+            lesson_notebook(page, _links(app, name, exercises), first_cell, extensions)))
     with tempfile.TemporaryDirectory() as published:
         models = _published_models(Path(published))
         models["profile"] = app.config.cnnlesson_profile_name
@@ -213,7 +221,8 @@ def _download_role(which):
 def setup(app):
     app.add_config_value("cnnlesson_profile_name", "full", "env")
     app.add_event(PACK_EVENT)
-    app.connect("env-updated", build_pack)
+    # After Sphinx's own handlers (priority 500) have numbered the exercises.
+    app.connect("env-get-updated", build_pack, priority=900)
     app.add_role("course-pack", _download_role("pack"))
     app.add_role("wheel", _download_role("wheel"))
     app.add_role("citation-file", _download_role("citation"))
