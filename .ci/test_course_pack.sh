@@ -38,6 +38,7 @@ echo "== links of the lesson notebooks"
 import ast
 import sys
 from pathlib import Path
+from urllib.parse import unquote
 
 import nbformat
 from markdown_it import MarkdownIt
@@ -81,7 +82,7 @@ for name in sys.argv[1:]:
         if href.startswith(("http://", "https://")):
             continue
         count += 1
-        target, _, anchor = href.partition("#")
+        target, _, anchor = unquote(href).partition("#")
         file = (path.parent / target) if target else path
         if not file.is_file() or (anchor and anchor not in anchors(file)):
             dead.append(f"{path}: {href}")

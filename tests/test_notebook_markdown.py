@@ -47,6 +47,12 @@ def test_links_lead_to_the_notebooks_and_their_sections(nm, links):
         "(network.ipynb) and how to cite (on the site's page Cite this).")
 
 
+def test_a_page_without_a_notebook_is_named_once(nm, links):
+    assert text(nm.to_markdown("[Cite this](cite.md) and [Cite this](cite.md#bibtex)",
+                               links)) == (
+        "Cite this (a page of the site) and Cite this (a page of the site)")
+
+
 def test_with_the_sites_address_other_pages_link_to_the_site(nm, links):
     links.site = "https://example.org/lesson/"
     assert text(nm.to_markdown("[how to cite](cite.md)", links)) == (

@@ -82,8 +82,9 @@ def readme(version: str, wheel: str, base_url: str | None, models: dict) -> str:
     if models["in_pack"]:
         where = (f"the pack's own `models/` folder ({size}, the {models['profile']} "
                  "profile's)")
-        listed = (f"- `models/`: the trained models the notebooks and examples load ({size}, "
-                  f"trained in the {models['profile']} profile), each file with its SHA-256.\n")
+        listed = (f"- `models/`: the trained models the notebooks and examples load\n"
+                  f"  ({size}, trained in the {models['profile']} profile), each file with "
+                  "its SHA-256.\n")
     else:
         where = f"the site that built this pack ({base_url.rstrip('/')}/models/, {size} in all)"
         listed = ""

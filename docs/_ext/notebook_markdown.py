@@ -53,9 +53,10 @@ class Links:
     site: str | None = None  # the site's address, where the build knows it
     substitutions: dict = field(default_factory=dict)
 
-    def to_page(self, page: str, text: str, section: str | None = None) -> str:
+    def to_page(self, page: str, text: str, section: str | None = None, shown: str = "") -> str:
         """A link to ``page`` (and its ``section``) with ``text``: to its notebook, to the
-        site, or the words alone."""
+        site, or the words alone (``shown``: the words the reader sees, where ``text`` is a
+        placeholder for them)."""
         text = text or self.titles.get(page, page)
         if page in self.notebooks:
             anchor = f"#{heading_anchor(section)}" if section else ""
@@ -68,7 +69,7 @@ class Links:
         if page.startswith(GALLERY):
             return f"{text} (the notebooks in `examples/`)"
         title = self.titles.get(page, page)
-        return f"{text} (a page of the site)" if text == title else (
+        return f"{text} (a page of the site)" if (shown or text) == title else (
             f"{text} (on the site's page {title})")
 
     def to_label(self, label: str, text: str = "") -> str:
@@ -209,7 +210,8 @@ def _link_edits(href: str, span, empty: bool, text: str, inner: list, links: Lin
     elif page.endswith((".md", ".rst")):
         page = page.rsplit(".", 1)[0]
         section = links.labels.get(anchor, (page, None))[1] if anchor else None
-        replacement = links.to_page(page, "" if empty else "\x00", section)
+        replacement = links.to_page(page, "" if empty else "\x00", section,
+                                    shown=text[opening + 1:middle].strip())
     else:
         raise NotebookMarkdownError(f"{links.page}: a link to {href!r} has no notebook form")
     if "\x00" not in replacement:  # a new text: the link's own goes
