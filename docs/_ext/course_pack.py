@@ -162,19 +162,37 @@ def _write_pack(app):
     files = []  # (name in the pack, a path or the bytes)
 
     def add(name: str, source) -> None:
+        """Put a file in the pack: ``name`` below its top folder, ``source`` a path, the
+        text or the bytes."""
         files.append((name, source))
 
     add(wheel.name, wheel)
     for name in COPIED:
         add(name, ROOT / name)
     add("CITATION.cff", citation)
+    _add_examples(add)
+    _add_lessons(app, add, install_cell(version, base_url))
+    with tempfile.TemporaryDirectory() as published:
+        models = _add_models(app, add, Path(published), in_pack=not base_url)
+        app.emit(PACK_EVENT, add)  # the files of other extensions
+        add("README.md", readme(version, wheel.name, base_url, models))
+        write_whole(folder / names["pack"], lambda partial: _zip(partial, version, files))
+    logger.info(f"course pack: {names['pack']}, {len(files)} files, "
+                f"{(folder / names['pack']).stat().st_size / 1e6:.1f} MB")
+
+
+def _add_examples(add) -> None:
+    """Every example as the reader downloads it: the script and its notebook."""
     for source in sorted((DOCS / "examples").glob("plot_*.py")):
         script = GALLERY / source.name  # the download, without the build's checks
         add(f"examples/{source.name}", script if script.is_file() else source)
         notebook = GALLERY / f"{source.stem}.ipynb"
         if notebook.is_file():
             add(f"examples/{notebook.name}", notebook)
-    first_cell = install_cell(version, base_url)
+
+
+def _add_lessons(app, add, first_cell: str) -> None:
+    """The lesson pages as notebooks, from the pages this build executed."""
     extensions = app.config.myst_enable_extensions
     exercises = exercise_numbers(app)
     for name in LESSON_PAGES:
@@ -182,19 +200,18 @@ def _write_pack(app):
                              extensions)
         add(f"lessons/{name}.ipynb", nbformat.writes(
             lesson_notebook(page, _links(app, name, exercises), first_cell, extensions)))
-    with tempfile.TemporaryDirectory() as published:
-        models = _published_models(Path(published))
-        models["profile"] = app.config.cnnlesson_profile_name
-        models["in_pack"] = not base_url  # with an address, the notebooks fetch from it
-        if models["in_pack"]:
-            for path in sorted(Path(published).rglob("*")):
-                if path.is_file():
-                    add(f"models/{path.relative_to(published).as_posix()}", path)
-        app.emit(PACK_EVENT, add)
-        add("README.md", readme(version, wheel.name, base_url, models))
-        write_whole(folder / names["pack"], lambda partial: _zip(partial, version, files))
-    logger.info(f"course pack: {names['pack']}, {len(files)} files, "
-                f"{(folder / names['pack']).stat().st_size / 1e6:.1f} MB")
+
+
+def _add_models(app, add, published: Path, in_pack: bool) -> dict:
+    """The models this build used, published into ``published`` and, ``in_pack``, added
+    under ``models/``; what the README says of them."""
+    models = _published_models(published)
+    models.update(profile=app.config.cnnlesson_profile_name, in_pack=in_pack)
+    if in_pack:  # with the site's address, the notebooks fetch them from the site instead
+        for path in sorted(published.rglob("*")):
+            if path.is_file():
+                add(f"models/{path.relative_to(published).as_posix()}", path)
+    return models
 
 
 def _zip(path: Path, version: str, files: list) -> None:

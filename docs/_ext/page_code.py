@@ -148,9 +148,6 @@ def _inner_checks(statement) -> list:
     for node in ast.walk(statement):
         for name in ("body", "orelse", "finalbody"):
             block = getattr(node, name, None)
-            if node is statement and not isinstance(node, (ast.If, ast.For, ast.While,
-                                                           ast.With, ast.Try)):
-                continue
             if not isinstance(block, list):
                 continue
             checks = [s for s in block if isinstance(s, ast.Assert)]
