@@ -9,6 +9,7 @@ sphinx-gallery executes ``examples/plot_*.py`` and nothing else.  The
 ``exclude_patterns`` below keep each tool away from the other's files.
 """
 
+import hashlib
 import importlib
 import logging
 import os
@@ -136,8 +137,13 @@ myst_heading_anchors = 3
 
 # Gallery: sphinx-gallery runs docs/examples/plot_*.py and only those.  Results are per
 # profile, so switching profiles regenerates.
-_profile_stamp = GALLERY / ".profile"
-if _profile_stamp.exists() and _profile_stamp.read_text() != PROFILE.name:
+# The notebooks sphinx-gallery writes start with the install cell, which it writes again
+# only when it runs the example again: a new cell, like a new profile, runs them all.
+FIRST_NOTEBOOK_CELL = install_cell(cnnlesson.__version__, html_baseurl)
+_gallery_stamp = GALLERY / ".profile"
+_gallery_made_by = "\n".join(
+    [PROFILE.name, hashlib.sha256(FIRST_NOTEBOOK_CELL.encode()).hexdigest()])
+if _gallery_stamp.exists() and _gallery_stamp.read_text() != _gallery_made_by:
     shutil.rmtree(GALLERY)
 
 sphinx_gallery_conf = {
@@ -167,7 +173,7 @@ sphinx_gallery_conf = {
     "backreferences_dir": "api/generated/backreferences",
     "doc_module": ("cnnlesson",),
     # Every downloaded notebook starts by installing cnnlesson where it is missing.
-    "first_notebook_cell": install_cell(cnnlesson.__version__, html_baseurl),
+    "first_notebook_cell": FIRST_NOTEBOOK_CELL,
 }
 
 # API reference: one page per module, generated from the docstrings.
@@ -304,9 +310,9 @@ def _always_reread(app, env, added, changed, removed):
     return [name for name in ALWAYS_REREAD if name in env.found_docs]
 
 
-def _write_profile_stamp(app, exception):
+def _write_gallery_stamp(app, exception):
     if exception is None and GALLERY.is_dir():
-        _profile_stamp.write_text(PROFILE.name)
+        _gallery_stamp.write_text(_gallery_made_by)
 
 
 def setup(app):
@@ -317,4 +323,4 @@ def setup(app):
         importlib.import_module(f"cnnlesson.{module}")
     app.connect("autodoc-skip-member", _skip_namedtuple_fields)
     app.connect("env-get-outdated", _always_reread)
-    app.connect("build-finished", _write_profile_stamp)
+    app.connect("build-finished", _write_gallery_stamp)
