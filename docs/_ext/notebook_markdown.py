@@ -69,7 +69,8 @@ class Links:
         if page.startswith(GALLERY):
             return f"{text} (the notebooks in `examples/`)"
         title = self.titles.get(page, page)
-        return f"{text} (a page of the site)" if (shown or text) == title else (
+        same = (shown or text).casefold() == title.casefold()
+        return f"{text} (a page of the site)" if same else (
             f"{text} (on the site's page {title})")
 
     def to_label(self, label: str, text: str = "") -> str:
