@@ -2,15 +2,10 @@
 ``.py`` copy and out of the zip that sphinx-gallery made of it (docs/_ext/gallery_support.py).
 """
 
-import importlib
 import re
-import sys
 import zipfile
-from pathlib import Path
 
 import pytest
-
-EXT = Path(__file__).resolve().parents[1] / "docs" / "_ext"
 
 SCRIPT = """\
 import numpy as np
@@ -30,12 +25,8 @@ def strip(text):
 
 
 @pytest.fixture(scope="module")
-def gallery_support():
-    sys.path.insert(0, str(EXT))
-    try:
-        return importlib.import_module("gallery_support")
-    finally:
-        sys.path.remove(str(EXT))
+def gallery_support(docs_extension):
+    return docs_extension("gallery_support")
 
 
 def write_gallery(folder):

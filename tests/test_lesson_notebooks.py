@@ -1,8 +1,6 @@
 """A lesson page as a student's notebook (docs/_ext/lesson_notebooks.py): no number of the
 build's where the run computes its own, no check of the build's, solutions folded."""
 
-import importlib
-import sys
 from pathlib import Path
 
 import nbformat
@@ -12,13 +10,8 @@ EXT = Path(__file__).resolve().parents[1] / "docs" / "_ext"
 
 
 @pytest.fixture(scope="module")
-def ext():
-    sys.path.insert(0, str(EXT))
-    try:
-        return (importlib.import_module("lesson_notebooks"),
-                importlib.import_module("notebook_markdown"))
-    finally:
-        sys.path.remove(str(EXT))
+def ext(docs_extension):
+    return docs_extension("lesson_notebooks"), docs_extension("notebook_markdown")
 
 
 def glue_output(name, text):

@@ -2,22 +2,13 @@
 the other notebooks, exercises numbered as on the site, no role or directive left, and each
 glued value a placeholder for the notebook to fill."""
 
-import importlib
-import sys
-from pathlib import Path
 
 import pytest
 
-EXT = Path(__file__).resolve().parents[1] / "docs" / "_ext"
-
 
 @pytest.fixture(scope="module")
-def nm():
-    sys.path.insert(0, str(EXT))
-    try:
-        return importlib.import_module("notebook_markdown")
-    finally:
-        sys.path.remove(str(EXT))
+def nm(docs_extension):
+    return docs_extension("notebook_markdown")
 
 
 @pytest.fixture

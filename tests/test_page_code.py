@@ -2,22 +2,13 @@
 what the page shows computed anew, of the build's cells only what the text quotes, never a
 check, and the build's values where only the build can compute them."""
 
-import importlib
-import sys
-from pathlib import Path
 
 import pytest
 
-EXT = Path(__file__).resolve().parents[1] / "docs" / "_ext"
-
 
 @pytest.fixture(scope="module")
-def page_code():
-    sys.path.insert(0, str(EXT))
-    try:
-        return importlib.import_module("page_code")
-    finally:
-        sys.path.remove(str(EXT))
+def page_code(docs_extension):
+    return docs_extension("page_code")
 
 
 SETUP = ("from pathlib import Path\nfrom myst_nb import glue\n"
