@@ -11,6 +11,7 @@ trains nothing it published).
 import json
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -25,11 +26,9 @@ nox.options.reuse_existing_virtualenvs = True
 
 ROOT = Path(__file__).parent
 DOCS = ROOT / "docs"
-#: Under docs/_build/<profile>/: files the build makes before and around Sphinx, which the
-#: site publishes as they are (conf.py's html_extra_path): downloads/ holds the wheel,
-#: explorer-data/ the explorer page's networks.
-SITE_EXTRA = "site-extra"
-
+# The docs build's folders, named once for the noxfile, conf.py and the extensions.
+sys.path.insert(0, str(DOCS / "_ext"))
+from build_layout import GALLERY, layout  # noqa: E402
 
 #: .ci/check_release.py reads pyproject.toml with tomllib, which Python 3.10 lacks.
 TOMLI = "tomli>=1.1; python_version < '3.11'"
@@ -126,15 +125,15 @@ def docs(session):
         session.error(f"unknown option(s) {sorted(unknown)}; use --quick, --no-exec, "
                       "--clean, --baseurl=URL, --models-from=SOURCE")
     profile = "quick" if "--quick" in options else "full"
-    out = DOCS / "_build" / profile
+    build = layout(profile)
     if "--clean" in options:
-        for path in (out, DOCS / "auto_examples", DOCS / "api" / "generated"):
+        for path in (build.root, GALLERY, DOCS / "api" / "generated"):
             shutil.rmtree(path, ignore_errors=True)
     # setuptools builds the wheel here, without a second download (--no-build-isolation).
     session.install("-e", ".[docs]", "setuptools>=77")
-    build_wheel(session, out / SITE_EXTRA / "downloads", values["--baseurl"])
+    build_wheel(session, build.downloads, values["--baseurl"])
     # Every model the build trains or loads is logged here, to be published at the end.
-    env = {"CNNLESSON_PROFILE": profile, "CNNLESSON_MODELS_USED": str(out / "models-used.txt")}
+    env = {"CNNLESSON_PROFILE": profile, "CNNLESSON_MODELS_USED": str(build.models_used)}
     if values["--baseurl"]:
         env["CNNLESSON_BASEURL"] = values["--baseurl"]
     if values["--models-from"] and "--no-exec" not in options:
@@ -150,19 +149,19 @@ def docs(session):
         extra = ["-D", "plot_gallery=0"]
     else:
         # The explorer page's data, which conf.py publishes as it is (html_extra_path).
-        session.run("python", "-m", "cnnlesson.export", str(out / SITE_EXTRA), env=env)
+        session.run("python", "-m", "cnnlesson.export", str(build.site_extra), env=env)
     session.run(
-        "sphinx-build", "-W", "--keep-going", "-b", "html", "-d", str(out / "doctrees"),
-        *extra, str(DOCS), str(out / "html"), env=env,
+        "sphinx-build", "-W", "--keep-going", "-b", "html", "-d", str(build.doctrees),
+        *extra, str(DOCS), str(build.html), env=env,
     )
     if "--no-exec" not in options:
         # The models the pages and examples trained or loaded (conf.py has them logged),
         # published under models/ of the site for students and other builds to reuse.
-        session.run("python", "-m", "cnnlesson", "models", "publish", str(out / "html" / "models"),
-                    "--used", str(out / "models-used.txt"))
-    for download in sorted((out / SITE_EXTRA / "downloads").glob("cnnlesson-*")):
+        session.run("python", "-m", "cnnlesson", "models", "publish", str(build.html / "models"),
+                    "--used", str(build.models_used))
+    for download in sorted(build.downloads.glob("cnnlesson-*")):
         session.log(f"built {download.relative_to(ROOT)}")
-    session.log(f"open {out / 'html' / 'index.html'}")
+    session.log(f"open {build.html / 'index.html'}")
 
 
 @nox.session
@@ -196,13 +195,14 @@ def assignment(session):
     if not session.posargs:
         session.error("name the built site, e.g. nox -s assignment -- docs/_build/quick/html")
     site_dir = Path(session.posargs[0])
-    wheels = sorted((site_dir / "downloads").glob("cnnlesson-*.whl"))
-    if not wheels:
-        session.error(f"no cnnlesson wheel in {site_dir / 'downloads'}: build the site first "
-                      "(nox -s docs)")
     profile = site_dir.resolve().parent.name
     if profile not in ("quick", "full"):
         session.error(f"{site_dir} is not a site nox -s docs built (docs/_build/<profile>/html)")
+    build = layout(profile)
+    downloads = site_dir / build.published_downloads.relative_to(build.html)
+    wheels = sorted(downloads.glob("cnnlesson-*.whl"))
+    if not wheels:
+        session.error(f"no cnnlesson wheel in {downloads}: build the site first (nox -s docs)")
     session.install(f"{wheels[-1]}[grading]")
     session.run("python", ".ci/check_assignment.py", str(site_dir),
                 env={"CNNLESSON_PROFILE": profile})

@@ -90,7 +90,14 @@ def current_profile() -> Profile:
     return PROFILES[name]
 
 
-def _images(subset) -> str:
+def describe_images(subset) -> str:
+    """The training images of a schedule's ``subset``, in words.
+
+    Examples
+    --------
+    >>> describe_images(None), describe_images(2000)
+    ('all 50,000 images', '2,000 images')
+    """
     return "all 50,000 images" if subset is None else f"{subset:,} images"
 
 
@@ -129,6 +136,6 @@ def announce() -> Profile:
     lesson = profile.lesson
     other = "quick" if profile.name == "full" else "full"
     print(f"Profile: {profile.name} (the lesson's network: {lesson['epochs']} epochs on "
-          f"{_images(lesson['subset'])}); set {PROFILE_VARIABLE}={other} for the "
+          f"{describe_images(lesson['subset'])}); set {PROFILE_VARIABLE}={other} for the "
           f"{other} profile.")
     return profile

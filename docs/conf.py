@@ -9,6 +9,7 @@ sphinx-gallery executes ``examples/plot_*.py`` and nothing else.  The
 ``exclude_patterns`` below keep each tool away from the other's files.
 """
 
+import hashlib
 import importlib
 import logging
 import os
@@ -26,12 +27,12 @@ import cnnlesson
 # Local extensions and sphinx-gallery's hooks (scraper, example order), named by string
 # below.
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
+from build_layout import DOCS, GALLERY, layout  # noqa: E402  (docs/_ext, on the path)
+from figure_files import kernel_profile  # noqa: E402
 from gallery_support import lesson_order  # noqa: E402
+from lesson_notebooks import install_cell  # noqa: E402
 
-DOCS = Path(__file__).parent
-
-import figure_files as _figure_files  # noqa: E402
-from lesson_notebooks import install_cell  # noqa: E402  (docs/_ext, on the path above)
+from cnnlesson.profiles import describe_images  # noqa: E402
 
 
 def _not_a_retrace_warning(record):
@@ -46,6 +47,8 @@ logging.getLogger("tensorflow").addFilter(_not_a_retrace_warning)
 PROFILE = cnnlesson.current_profile()
 NO_EXEC = os.environ.get("CNNLESSON_NO_EXEC") == "1"
 cnnlesson_profile_name = PROFILE.name
+#: This build's folders under docs/_build/<profile>/ (docs/_ext/build_layout.py).
+BUILD = layout(PROFILE.name)
 
 # Every model the examples (here) and the pages (in their kernels, which inherit the
 # environment) train or load is logged, so that nox -s docs can publish it under models/.
@@ -53,7 +56,7 @@ cnnlesson_profile_name = PROFILE.name
 # used the models it logged when it ran.
 from cnnlesson.published import USED_VARIABLE  # noqa: E402
 
-os.environ.setdefault(USED_VARIABLE, str(DOCS / "_build" / PROFILE.name / "models-used.txt"))
+os.environ.setdefault(USED_VARIABLE, str(BUILD.models_used))
 
 # The site's public address, when it has one (nox -s docs -- --baseurl=URL sets it): the
 # Cite page cites it and the notebooks' first cell installs the wheel from it.  Without
@@ -99,6 +102,8 @@ extensions = [
     "answer_key",
     # The lesson as one PDF, printed by Chromium once the site is written.
     "pdf_edition",
+    # The exercises as an otter-grader assignment in the course pack.
+    "assignment",
 ]
 
 templates_path = ["_templates"]
@@ -106,21 +111,21 @@ templates_path = ["_templates"]
 numfig = True
 
 exclude_patterns = [
-    "_build", "jupyter_execute", "**.ipynb_checkpoints",
+    BUILD.root.parent.relative_to(DOCS).as_posix(), "jupyter_execute", "**.ipynb_checkpoints",
     # sphinx-gallery's own outputs: the notebooks and scripts it writes for download
     # must not be read (myst-nb would otherwise parse and execute the .ipynb files).
-    "auto_examples/**.ipynb", "auto_examples/**.py", "auto_examples/**.md",
+    f"{GALLERY.name}/**.ipynb", f"{GALLERY.name}/**.py", f"{GALLERY.name}/**.md",
     # The gallery's sources: sphinx-gallery turns them into auto_examples/*.rst.
     "examples",
     # Timing pages that older builds of this site wrote (see write_computation_times).
-    "sg_execution_times.rst", "auto_examples/sg_execution_times.rst",
+    "sg_execution_times.rst", f"{GALLERY.name}/sg_execution_times.rst",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb"}
 
 # Narrative pages: executed by myst-nb, cached per profile so that an unchanged page is
 # not run again, and a failing cell fails the build.  (jupyter-cache keeps the outputs.)
 nb_execution_mode = "off" if NO_EXEC else "cache"
-nb_execution_cache_path = str(DOCS / "_build" / PROFILE.name / ".jupyter_cache")
+nb_execution_cache_path = str(BUILD.jupyter_cache)
 nb_execution_timeout = 3600
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
@@ -130,7 +135,7 @@ nb_merge_streams = True
 nb_render_markdown_format = "myst"
 # The kernels draw each figure as PNG and SVG; pages show the PNG, and figure_files offers
 # both for download.
-_figure_files.kernel_profile(DOCS / "_build" / "ipython")
+kernel_profile(BUILD.kernel_profile)
 nb_mime_priority_overrides = [("html", "image/svg+xml", None)]
 if NO_EXEC:
     # Without execution there are no outputs to glue into the text and no kernel to name
@@ -142,13 +147,18 @@ myst_heading_anchors = 3
 
 # Gallery: sphinx-gallery runs docs/examples/plot_*.py and only those.  Results are per
 # profile, so switching profiles regenerates.
-_profile_stamp = DOCS / "auto_examples" / ".profile"
-if _profile_stamp.exists() and _profile_stamp.read_text() != PROFILE.name:
-    shutil.rmtree(DOCS / "auto_examples")
+# The notebooks sphinx-gallery writes start with the install cell, which it writes again
+# only when it runs the example again: a new cell, like a new profile, runs them all.
+FIRST_NOTEBOOK_CELL = install_cell(cnnlesson.__version__, html_baseurl)
+_gallery_stamp = GALLERY / ".profile"
+_gallery_made_by = "\n".join(
+    [PROFILE.name, hashlib.sha256(FIRST_NOTEBOOK_CELL.encode()).hexdigest()])
+if _gallery_stamp.exists() and _gallery_stamp.read_text() != _gallery_made_by:
+    shutil.rmtree(GALLERY)
 
 sphinx_gallery_conf = {
     "examples_dirs": "examples",
-    "gallery_dirs": "auto_examples",
+    "gallery_dirs": GALLERY.name,
     "filename_pattern": r"/plot_",
     "download_all_examples": False,
     "abort_on_example_error": True,
@@ -173,7 +183,7 @@ sphinx_gallery_conf = {
     "backreferences_dir": "api/generated/backreferences",
     "doc_module": ("cnnlesson",),
     # Every downloaded notebook starts by installing cnnlesson where it is missing.
-    "first_notebook_cell": install_cell(cnnlesson.__version__, html_baseurl),
+    "first_notebook_cell": FIRST_NOTEBOOK_CELL,
 }
 
 # API reference: one page per module, generated from the docstrings.
@@ -237,9 +247,8 @@ html_static_path = ["_static"]
 # Files the build makes beside the pages, published as they are: downloads/ (the wheel
 # and the course pack) and explorer-data/ (the explorer page's networks and images,
 # written by python -m cnnlesson.export); nox -s docs fills it before and while Sphinx runs.
-SITE_EXTRA = DOCS / "_build" / PROFILE.name / "site-extra"
-SITE_EXTRA.mkdir(parents=True, exist_ok=True)
-html_extra_path = [str(SITE_EXTRA)]
+BUILD.site_extra.mkdir(parents=True, exist_ok=True)
+html_extra_path = [str(BUILD.site_extra)]
 html_css_files = ["cnnlesson.css"]
 # The site's own icon, so that no browser asks the server for a /favicon.ico it lacks.
 html_favicon = "_static/favicon.svg"
@@ -276,14 +285,10 @@ html_theme_options.update({
 # site's when the build has one, else the repository's), as a link.
 myst_substitutions = {"version": release, "cite_address": f"<{html_baseurl or REPOSITORY_URL}>"}
 
-def _images(subset):
-    return "all 50,000 images" if subset is None else f"{subset:,} images"
-
-
 # What every page says when its models were not trained with the lesson's recipe.
 QUICK_NOTE = "" if PROFILE.is_lesson_recipe else (
     f"The models on these pages were trained for {PROFILE.lesson['epochs']} epochs on "
-    f"{_images(PROFILE.lesson['subset'])} ({PROFILE.name} profile), not with the lesson's "
+    f"{describe_images(PROFILE.lesson['subset'])} ({PROFILE.name} profile), not with the lesson's "
     "recipe of 25 epochs on all 50,000, so their numbers are not the lesson's. "
     "Build with nox -s docs for those."
 )
@@ -315,16 +320,17 @@ def _always_reread(app, env, added, changed, removed):
     return [name for name in ALWAYS_REREAD if name in env.found_docs]
 
 
-def _write_profile_stamp(app, exception):
-    if exception is None and (DOCS / "auto_examples").is_dir():
-        _profile_stamp.write_text(PROFILE.name)
+def _write_gallery_stamp(app, exception):
+    if exception is None and GALLERY.is_dir():
+        _gallery_stamp.write_text(_gallery_made_by)
 
 
 def setup(app):
     # Fail early, with a clear message, if a module the API page lists cannot be imported.
     for module in ("data", "models", "extract", "export", "analysis", "train", "cache",
-                   "uncertainty", "wording", "plotting", "profiles", "about", "published"):
+                   "uncertainty", "wording", "plotting", "profiles", "about", "published",
+                   "files"):
         importlib.import_module(f"cnnlesson.{module}")
     app.connect("autodoc-skip-member", _skip_namedtuple_fields)
     app.connect("env-get-outdated", _always_reread)
-    app.connect("build-finished", _write_profile_stamp)
+    app.connect("build-finished", _write_gallery_stamp)

@@ -5,6 +5,7 @@ pytest, numpy and Playwright (``nox -s site``): the package and matplotlib are i
 where a fixture needs them, not here.
 """
 
+import importlib
 import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # tests draw figures without a display
@@ -134,3 +135,18 @@ def noxfile():
     finally:
         sys.path.remove(root)
     return noxfile
+
+
+@pytest.fixture(scope="session")
+def docs_extension():
+    """Import a module of docs/_ext (the site's Sphinx extensions) by name."""
+    folder = str(Path(__file__).resolve().parents[1] / "docs" / "_ext")
+
+    def load(name):
+        sys.path.insert(0, folder)
+        try:
+            return importlib.import_module(name)
+        finally:
+            sys.path.remove(folder)
+
+    return load

@@ -2,15 +2,10 @@
 ``.py`` copy and out of the zip that sphinx-gallery made of it (docs/_ext/gallery_support.py).
 """
 
-import importlib
 import re
-import sys
 import zipfile
-from pathlib import Path
 
 import pytest
-
-EXT = Path(__file__).resolve().parents[1] / "docs" / "_ext"
 
 SCRIPT = """\
 import numpy as np
@@ -30,12 +25,8 @@ def strip(text):
 
 
 @pytest.fixture(scope="module")
-def gallery_support():
-    sys.path.insert(0, str(EXT))
-    try:
-        return importlib.import_module("gallery_support")
-    finally:
-        sys.path.remove(str(EXT))
+def gallery_support(docs_extension):
+    return docs_extension("gallery_support")
 
 
 def write_gallery(folder):
@@ -74,3 +65,14 @@ def test_a_rebuild_that_made_no_new_zip_still_offers_the_stripped_script(gallery
     gallery_support.strip_downloads(gallery, strip)
     assert (gallery / "plot_demo.zip").read_bytes() == zipped
     assert (gallery / "plot_demo.py").read_text("utf-8") == strip(SCRIPT)
+
+
+def test_sphinx_gallerys_remover_is_checked_before_use(gallery_support):
+    assert gallery_support.ignore_block_remover(strip) is strip
+
+
+def test_a_remover_that_changed_upstream_stops_the_build_with_the_reason(gallery_support):
+    from sphinx.errors import ExtensionError
+
+    with pytest.raises(ExtensionError, match="remove_ignore_blocks changed"):
+        gallery_support.ignore_block_remover(lambda text: text)  # keeps the checks

@@ -8,8 +8,6 @@ its content as it is, so the built site serves ``explorer-data/`` beside its pag
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from cnnlesson.export._write import (
     export_explorer,
     rounded_model,
 )
+from cnnlesson.files import write_whole
 from cnnlesson.profiles import current_profile
 from cnnlesson.train import train_design_model, train_lesson_model
 
@@ -140,21 +139,9 @@ def write_site_data(folder, profile=None):
                               "move them away or name another folder")
     started = time.monotonic()
     _say(f"explorer data, {profile.name} profile: {target}")
-    folder.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-    try:
-        sizes = _export(staging / DATA_FOLDER, profile)
-        earlier = staging / "earlier"
-        if target.exists():
-            target.rename(earlier)  # an earlier run's, checked above
-        try:
-            (staging / DATA_FOLDER).rename(target)
-        except OSError:
-            if earlier.exists():
-                earlier.rename(target)  # the earlier data back in its place
-            raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)  # created by this run (with the earlier data)
+    sizes = {}
+    # In place of an earlier run's data (checked above) once all is written.
+    write_whole(target, lambda partial: sizes.update(_export(partial, profile)))
     _say(f"explorer data written in {time.monotonic() - started:.0f} s: "
          f"{sum(sizes.values()) / 1e6:.2f} MB for the page to download")
     return sizes

@@ -19,6 +19,7 @@ from cnnlesson.cache import (
     is_entry_name,
     verify_entry,
 )
+from cnnlesson.files import write_whole
 
 #: The file a build names for the list of models its pages and examples trained or
 #: loaded (one cache key a line); every process of the build appends to it.
@@ -135,9 +136,4 @@ def publish_models(keys, folder) -> dict:
 def _write_whole(path: Path, folder: Path, write) -> None:
     """Have ``write`` fill a file in ``folder``, then put it in ``path``'s place whole, so
     that a reader never sees half a file (and a model's folder holds only its files)."""
-    partial = folder / f".cnnlesson-partial-{os.getpid()}-{path.name}"
-    try:
-        write(partial)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    write_whole(path, write, staging=folder)

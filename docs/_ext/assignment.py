@@ -258,32 +258,49 @@ def otter_assign(master: dict, folder: Path) -> dict[str, Path]:
             "autograder": zips[-1]}
 
 
-def pack_files(executed: Path, route: list[str], first_cell: str, site: str | None,
-               substitutions: dict) -> dict[str, bytes]:
-    """The course pack's ``assignment/`` folder, by path: :func:`otter_assign` run (in a
-    folder gone afterwards) on :func:`master_notebook` of the pages of ``route`` that
-    myst-nb executed into ``executed``, their MyST made plain as the lessons' is."""
+def add_assignment(app, add) -> None:
+    """Add the ``assignment/`` folder to the course pack (``course_pack.PACK_EVENT``):
+    :func:`otter_assign` run, in a folder gone afterwards, on :func:`master_notebook` of
+    the route's pages as this build executed them, their MyST made plain as the lessons'
+    is."""
     import tempfile
 
-    from lesson_notebooks import plain_markdown
-
-    pages, glued = [], {}
-    for page in route:
-        if (executed / f"{page}.ipynb").is_file():
-            pages.append((page, json.loads((executed / f"{page}.ipynb").read_text("utf-8"))))
-            glue = executed / f"{page}.glue.json"
-            glued[page] = json.loads(glue.read_text("utf-8")) if glue.is_file() else {}
+    from course_pack import exercise_numbers, links
+    from lesson_notebooks import executed_page, install_cell, written_in
+    from lesson_times import route
+    from notebook_markdown import parser
     from sphinx.errors import ExtensionError
 
+    config = app.config
+    cache = Path(config.nb_execution_cache_path)
+    md = parser(config.myst_enable_extensions)
+    numbers = exercise_numbers(app)
+    pages, plain = [], {}
+    for page, _minutes in route(app.env):
+        executed = executed_page(Path(app.env.doc2path(page)), cache,
+                                 config.myst_enable_extensions)
+        pages.append((page, executed))
+        plain[page] = (executed, links(app, page, numbers))
     try:
-        master = master_notebook(pages, first_cell, lambda text, page: plain_markdown(
-            text, glued[page], site, substitutions))
+        master = master_notebook(pages, install_cell(config.version, config.html_baseurl or None),
+                                 lambda text, page: written_in(text, *plain[page], md))
         with tempfile.TemporaryDirectory() as work:
             made = otter_assign(master, Path(work))
-            return {f"{NAME}.ipynb": made["student"].read_bytes(),
-                    "README.md": README.read_bytes(),
-                    "instructor/autograder.zip": made["autograder"].read_bytes(),
-                    f"instructor/solutions/{NAME}.ipynb": made["solutions"].read_bytes(),
-                    f"instructor/master/{NAME}.ipynb": made["master"].read_bytes()}
+            for name, data in {f"{NAME}.ipynb": made["student"].read_bytes(),
+                               "README.md": README.read_bytes(),
+                               "instructor/autograder.zip": made["autograder"].read_bytes(),
+                               f"instructor/solutions/{NAME}.ipynb":
+                                   made["solutions"].read_bytes(),
+                               f"instructor/master/{NAME}.ipynb":
+                                   made["master"].read_bytes()}.items():
+                add(f"assignment/{name}", data)
     except AssignmentError as error:
         raise ExtensionError(f"the course pack's assignment: {error}") from None
+
+
+def setup(app):
+    from course_pack import PACK_EVENT
+
+    app.setup_extension("course_pack")  # which declares the event
+    app.connect(PACK_EVENT, add_assignment)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -14,8 +14,11 @@ import os
 import shutil
 from pathlib import Path
 
+from build_layout import layout
 from docutils import nodes
 from sphinx import addnodes
+
+from cnnlesson.files import write_whole
 
 CREDIT = "CC BY 4.0, The cnnlesson authors (see Cite this)"
 KERNEL_CONFIG = 'c.InlineBackend.figure_formats = {"png", "svg"}\n'
@@ -57,13 +60,10 @@ def _named_copy(app, docname: str, uri: str, name: str) -> str:
     source = Path(app.srcdir) / uri[1:] if uri.startswith("/") else (
         Path(app.srcdir) / docname).parent / uri
     # One folder per build profile, so that the two builds never offer each other's files.
-    profile = getattr(app.config, "cnnlesson_profile_name", "default")
-    folder = Path(app.srcdir) / "_build" / profile / "figure-files"
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
+    target = layout(app.config.cnnlesson_profile_name).figure_files / name
     if not target.is_file() or target.read_bytes() != source.read_bytes():
-        shutil.copyfile(source, target)
-    return "/" + target.relative_to(Path(app.srcdir)).as_posix()
+        write_whole(target, lambda partial: shutil.copyfile(source, partial))
+    return "/" + target.relative_to(Path(app.srcdir).resolve()).as_posix()
 
 
 def offer_figure_files(app, doctree):

@@ -1,26 +1,36 @@
 """The lesson pages as notebooks a student runs: the lesson, without the build.
 
-:func:`lesson_notebook` turns the page myst-nb executed (``jupyter_execute/<page>.ipynb``,
-its glued values in ``<page>.glue.json``) into a notebook without Sphinx or myst-nb: the
-build's own cells (``remove-cell``) left out, a cell whose code the page hides
-(``remove-input``) replaced by the text or figure it shows, the glued values written into
-the text by myst-nb's own formatting, roles and directives as plain Markdown, solutions
-hidden until opened (``<details>``, ``metadata.jupyter.source_hidden``), no outputs.
+:func:`lesson_notebook` turns a page, as myst-nb read and executed it
+(:func:`executed_page`), into a notebook that needs neither Sphinx nor myst-nb:
+
+- the text as plain Markdown (``notebook_markdown.py``): links to the other pages' notebooks,
+  exercises numbered as on the site, solutions folded (``<details>``);
+- the code the reader sees, as it is; what the page shows without its code, computed by the
+  student's run with the code hidden; of the build's own cells, only what the text quotes
+  (``page_code.py``): never a check;
+- every number the text quotes computed by the run (``page_text`` in a hidden cell), except
+  what the build computes from the site's own sources, such as a page's reading time;
+- no outputs.
+
 :func:`install_cell` is the first code cell of every notebook the site offers.
 """
 
 from __future__ import annotations
 
-import json
-import re
+import ast
 from pathlib import Path
 
-from lesson_times import plain_lesson_times  # docs/_ext, beside this module
+import nbformat
+from notebook_markdown import Glued, Links, NotebookMarkdownError, parser, to_markdown
+from page_code import PageCodeError, plan
+from sphinx.errors import ExtensionError
 
 #: The lesson pages that become notebooks, in reading order. The explorer page is not
 #: among them: it is a program for the browser, which a notebook cannot run.
 LESSON_PAGES = ("index", "network", "feature_maps", "convolution_effects",
                 "convolution_channels", "design", "errata")
+TEMPLATES = Path(__file__).resolve().parent.parent / "_templates"
+SOLUTION = "**Solution** (open it when you have tried)"
 
 
 def install_cell(version: str, base_url: str | None) -> str:
@@ -28,70 +38,88 @@ def install_cell(version: str, base_url: str | None) -> str:
     use the site's trained models where they can be had."""
     wheel = f"cnnlesson-{version}-py3-none-any.whl"
     url = f"{base_url.rstrip('/')}/downloads/{wheel}" if base_url else None
-    return (Path(__file__).parent.parent / "_templates" / "install-cell.txt").read_text(
-        "utf-8").replace("{wheel}", wheel).replace("{url}", repr(url))
+    return (TEMPLATES / "install-cell.txt").read_text("utf-8").replace(
+        "{wheel}", wheel).replace("{url}", repr(url))
 
 
-def _page_link(text, page, anchor, site):
-    if page in LESSON_PAGES:
-        return f"[{text or page}]({page}.ipynb)"
-    if site:
-        return f"[{text or page.replace('_', ' ')}]({site}{page}.html{anchor or ''})"
-    return f"{text or page.replace('_', ' ')} (a page of the site)"
+def executed_page(path: Path, cache: Path, extensions) -> nbformat.NotebookNode:
+    """The page at ``path`` as a notebook (myst-nb's reader), with the outputs of its code
+    cells from the build's jupyter-cache at ``cache`` (``nb_execution_cache_path``)."""
+    from jupyter_cache import get_cache
+    from myst_nb.core.read import read_myst_markdown_notebook
+    from myst_parser.config.main import MdParserConfig
+
+    page = read_myst_markdown_notebook(path.read_text("utf-8"),
+                                       MdParserConfig(enable_extensions=set(extensions)))
+    try:
+        return get_cache(str(cache)).merge_match_into_notebook(page)[1]
+    except KeyError:
+        raise ExtensionError(f"{path.name} has no executed notebook in {cache}: the "
+                             "course pack is made from the pages this build ran") from None
 
 
-# Roles and directives of the site, as plain Markdown (glued values are written in first).
-_FIXES = [(re.compile(pattern, re.M | re.S), fix) for pattern, fix in (
-    (r"^\([\w-]+\)=[ \t]*\n", ""),  # MyST targets above a heading
-    (r"\{cite:[pt]\}`([^`]+)`", lambda m: "[" + m[1].replace(",", ", ") + "]"),
-    (r"\{numref\}`[^`]+`", "the figure"),
-    (r"^```\{(?:raw\} html|toctree\}).*?^```[ \t]*$", ""),
-    # Notes for instructors: shown in the instructor's guide, not to students.
-    (r"^(`{3,}|:{3,})\{instructor-note\}.*?^\1[ \t]*$\n?", ""),
-    # Admonitions and exercises: a bold heading over their text.
-    (r"^(`{3,}|:{3,})\{(admonition|note|tip|exercise)\}[ \t]*([^\n]*)\n(?::[\w-]+:[^\n]*\n)*"
-     r"(.*?)^\1[ \t]*$",
-     lambda m: f"**{'Exercise: ' if m[2] == 'exercise' else ''}"
-               f"{m[3] or m[2].capitalize()}**\n\n{m[4].strip()}\n"),
-    (r"^## Run it yourself\n.*?(?=^## )", "## Run it yourself\n\nThe pack's README.md says how "
-     "to install and run these notebooks and the examples.\n\n"),
-    (r"\[([^\]]*)\]\(auto_examples/[\w-]+\.rst\)", r"\1 (the notebooks in `examples/`)"),
-    (r"\{(?:ref|doc|download)\}`([^`<]+?)\s*<[^`]+>`", r"\1"),
-    (r"\{doc\}`auto_examples/([\w-]+)`", r"`examples/\1.ipynb`"),
-    (r"\{(?:ref|doc)\}`([^`]+)`", lambda m: m[1].replace("-", " ").replace("_", " ")),
-    (r"\{course-pack\}`([^`]+)`", r"\1 (this folder)"),
-    (r"\{py:\w+\}`~?([^`]+)`", r"`\1`"),
-)]
-_PAGE_LINK = re.compile(r"\[([^\]]*)\]\(([\w-]+)\.md(#[\w-]+)?\)")
-_SUBSTITUTION = re.compile(r"\{\{\s*(\w+)\s*\}\}")
-_GLUE = re.compile(r"\{glue(?::text)?\}`([^`:]+)(?::([^`]*))?`")
-_SOLUTION = re.compile(r"^`{3,}\{solution-(start|end)\}.*?^`{3,}[ \t]*$\n?", re.M | re.S)
+def glued_values(notebook) -> dict:
+    """The plain text of each value the page glued, by name, from its outputs (myst-nb
+    stores a glued value as an output marked with its name, scrapbook's format)."""
+    values = {}
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            record = output.get("metadata", {}).get("scrapbook")
+            if record:
+                values[record["name"]] = output["data"][f"{record['mime_prefix']}text/plain"]
+    return values
 
 
-def plain_markdown(text: str, glued: dict, site: str | None, substitutions: dict) -> str:
-    """A page's Markdown with the glued values and the site's substitutions written in,
-    and no role or directive left."""
-    from myst_nb.core.variables import format_plain_text
+def build_text(plain: str, spec: str) -> str:
+    """A value the build computed, as the page's text shows it (``{glue:text}`name:spec```).
 
-    def value(match):
-        return format_plain_text(glued[match[1]]["data"]["text/plain"], match[2] or "")
+    Examples
+    --------
+    >>> build_text("'17 minutes'", ""), build_text("0.99637", ".1%")
+    ('17 minutes', '99.6%')
+    """
+    try:
+        value = ast.literal_eval(plain)
+    except (ValueError, SyntaxError):
+        value = plain
+    return format(value, spec)
 
-    text = _SUBSTITUTION.sub(lambda m: str(substitutions.get(m[1], m[0])), _GLUE.sub(value, text))
-    for pattern, fix in _FIXES:
-        text = pattern.sub(fix, text)
-    text = _PAGE_LINK.sub(lambda m: _page_link(*m.groups(), site), text)
-    return text.strip()
+
+def _built(values: dict, glued: Glued, links: Links) -> str:
+    if glued.name not in values:
+        raise ExtensionError(f"the notebook of {links.page}: its text quotes {glued.name!r}, "
+                             "which the page's executed code did not glue")
+    return values[glued.name]
 
 
-def _shown(cell) -> list:
-    """What the page shows of a cell whose code it hides: Markdown cells of its outputs."""
-    import nbformat
+def _code_cell(source: str, hidden: bool):
+    cell = nbformat.v4.new_code_cell(source)
+    if hidden:
+        cell.metadata["jupyter"] = {"source_hidden": True}
+    return cell
 
+
+def _page_text_cell(block: list):
+    """A hidden code cell that shows ``block`` with this run's values (page_text)."""
+    arguments = []
+    for piece in block:
+        if isinstance(piece, Glued):
+            arguments.append(f"    ({piece.name!r}, {piece.spec!r}),")
+        elif piece:
+            lines = piece.splitlines(keepends=True)
+            arguments += [f"    {line!r}" for line in lines[:-1]] + [f"    {lines[-1]!r},"]
+    return _code_cell("page_text(\n" + "\n".join(arguments) + "\n)", hidden=True)
+
+
+def _fixed_output(cell, links: Links, md) -> list:
+    """What the page showed of a cell that only the build can run: Markdown cells."""
     shown = []
     for number, output in enumerate(cell.get("outputs", [])):
         data = output.get("data", {})
         if "text/markdown" in data:
-            shown.append(nbformat.v4.new_markdown_cell(data["text/markdown"]))
+            blocks = to_markdown(data["text/markdown"], links, md)
+            text = "\n\n".join("".join(block) for block in blocks if isinstance(block, list))
+            shown.append(nbformat.v4.new_markdown_cell(text))
         elif "image/png" in data:
             name = f"figure-{number}.png"
             alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "A figure")
@@ -103,47 +131,83 @@ def _shown(cell) -> list:
     return shown
 
 
-def lesson_notebook(executed: Path, first_cell: str, site: str | None = None,
-                    substitutions: dict | None = None):
-    """The page myst-nb executed (``jupyter_execute/<page>.ipynb``) as a student's notebook."""
-    import nbformat
+def written_in(text: str, executed, links: Links, md=None) -> str:
+    """A page's Markdown ``text`` as plain Markdown, with the values the page's executed
+    notebook ``executed`` glued written in as the build computed them (for text that no
+    run of the notebook fills in, such as an assignment's questions)."""
+    built = glued_values(executed)
+    try:
+        blocks = [item for item in to_markdown(text, links, md) if isinstance(item, list)]
+    except NotebookMarkdownError as error:
+        raise ExtensionError(f"the notebook of {links.page}: {error}") from None
+    return "\n\n".join("".join(build_text(_built(built, piece, links), piece.spec)
+                                 if isinstance(piece, Glued) else piece for piece in block)
+                         for block in blocks)
 
-    page = nbformat.read(executed, as_version=4)
-    glue_file = executed.with_suffix(".glue.json")
-    glued = json.loads(glue_file.read_text("utf-8")) if glue_file.is_file() else {}
+
+def lesson_notebook(executed, links: Links, first_cell: str, extensions=None):
+    """The page myst-nb executed (:func:`executed_page`) as a student's notebook."""
+    md = parser(extensions) if extensions else parser()
+    try:
+        texts = {number: to_markdown(cell.source, links, md)
+                 for number, cell in enumerate(executed.cells) if cell.cell_type == "markdown"}
+        quoted = {piece.name for items in texts.values() for item in items
+                  if isinstance(item, list) for piece in item if isinstance(piece, Glued)}
+        code = plan([(cell.source, cell.metadata.get("tags", [])) for cell in executed.cells
+                     if cell.cell_type == "code"], quoted)
+    except (NotebookMarkdownError, PageCodeError) as error:
+        raise ExtensionError(f"the notebook of {links.page}: {error}") from None
+    built = glued_values(executed)
     cells = [nbformat.v4.new_markdown_cell(
-        f"*A page of the cnnlesson site as a notebook ({executed.stem}). Run the cells from "
-        "the top: the first one installs cnnlesson where it is missing and lets you choose "
-        "the profile. The numbers in the text are those of the site's build; your run "
-        "prints its own.*"), nbformat.v4.new_code_cell(first_cell)]
-    in_solution = False
-    for cell in page.cells:
-        tags = cell.metadata.get("tags", [])
-        if cell.cell_type == "markdown":
-            # Solutions start and end with directives inside Markdown cells.
-            pieces = _SOLUTION.split(plain_lesson_times(cell.source, executed.stem))
-            for index, piece in enumerate(pieces):
-                if index % 2:  # the directive's word: start or end
-                    in_solution = piece == "start"
-                    if in_solution:
-                        cells.append(nbformat.v4.new_markdown_cell("**Solution** (open it "
-                                                                   "when you have tried)"))
-                    continue
-                text = plain_markdown(piece, glued, site, substitutions or {})
-                if text and in_solution:
-                    text = (f"<details><summary>Show the solution</summary>\n\n{text}\n\n"
-                            "</details>")
-                if text:
-                    cells.append(nbformat.v4.new_markdown_cell(text))
-        elif "remove-cell" in tags or "narrow-only" in tags:
-            continue  # the build's own checks, or a phone-width copy of a figure
-        elif "remove-input" in tags:
-            cells.extend(_shown(cell))
-        else:
-            code = nbformat.v4.new_code_cell(cell.source)
+        f"*A page of the cnnlesson site as a notebook ({links.page}). Run the cells from the "
+        "top: the first one installs cnnlesson where it is missing and lets you choose the "
+        "profile. The numbers in the text appear as the cells that compute them run: they "
+        "are your run's.*"), nbformat.v4.new_code_cell(first_cell)]
+    if code.computed or any(cell.kind in ("hidden", "fixed") and cell.source
+                            for cell in code.cells):
+        cells.append(_code_cell((TEMPLATES / "page-values-cell.txt").read_text("utf-8"),
+                                hidden=True))
+    pending, in_solution = [], False
+
+    def flush():
+        if pending:
+            text = "\n\n".join(pending)
             if in_solution:
-                code.metadata["jupyter"] = {"source_hidden": True}
-            cells.append(code)
+                text = f"<details><summary>Show the solution</summary>\n\n{text}\n\n</details>"
+            cells.append(nbformat.v4.new_markdown_cell(text))
+            pending.clear()
+
+    plans = iter(code.cells)
+    for number, cell in enumerate(executed.cells):
+        if cell.cell_type == "markdown":
+            for item in texts[number]:
+                if item in ("solution-start", "solution-end"):
+                    flush()
+                    in_solution = item == "solution-start"
+                    if in_solution:
+                        cells.append(nbformat.v4.new_markdown_cell(SOLUTION))
+                    continue
+                # A value only the build can compute is written in as the build's.
+                item = [build_text(_built(built, p, links), p.spec)
+                        if isinstance(p, Glued) and not code.is_computed(p.name) else p
+                        for p in item]
+                if any(isinstance(p, Glued) for p in item):
+                    flush()
+                    cells.append(_page_text_cell(item))
+                else:
+                    pending.append("".join(item))
+            continue
+        cell_plan = next(plans)
+        if cell_plan.kind == "none":
+            continue
+        flush()
+        tags = cell.metadata.get("tags", [])
+        if cell_plan.source:
+            cells.append(_code_cell(cell_plan.source, hidden=cell_plan.kind != "shown"
+                                    or in_solution or "hide-input" in tags))
+        if cell_plan.kind == "fixed":
+            cells += _fixed_output(cell, links, md)
+    flush()
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3",
                                         "language": "python"},

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 from answer_key import PAGE as ANSWER_KEY_PAGE
+from build_layout import layout
 from docutils import nodes
 from lesson_times import route
 from pdf_printing import PAGE_CSS, PREPARE_JS, PRINT_CSS, cover_html, join, print_parts
@@ -94,14 +95,16 @@ class ResolvePdfLink(SphinxPostTransform):
 def print_edition(app, exception):
     if exception is not None or app.builder.format != "html":
         return
-    from course_pack import add_to_pack, downloads_folder
+    from course_pack import add_to_pack
 
     config = app.config
-    kept = downloads_folder(config) / pdf_name(config.version)
-    stamp = downloads_folder(config).parents[1] / "pdf-edition.sha256"
+    build = layout(config.cnnlesson_profile_name)
+    kept = build.downloads / pdf_name(config.version)
+    published = build.published_downloads / kept.name
+    stamp = build.pdf_stamp
     if not _will_print(config):
         # An earlier build's PDF would not show these pages: the site offers none.
-        for stale in (kept, Path(app.outdir) / "downloads" / kept.name, stamp):
+        for stale in (kept, published, stamp):
             stale.unlink(missing_ok=True)
         logger.info("PDF edition: not printed, as the pages were not executed (--no-exec)"
                     if config.nb_execution_mode == "off" else HOW_TO_GET_IT)
@@ -146,10 +149,10 @@ def print_edition(app, exception):
         logger.info(f"PDF edition: printed {count} pages in {time.monotonic() - started:.0f} s")
     from pypdf import PdfReader
 
-    (outdir / "downloads").mkdir(exist_ok=True)
-    shutil.copy2(kept, outdir / "downloads" / kept.name)
+    published.parent.mkdir(exist_ok=True)
+    shutil.copy2(kept, published)
     add_to_pack(app, kept)
-    logger.info(f"PDF edition: {outdir / 'downloads' / kept.name}, "
+    logger.info(f"PDF edition: {published}, "
                 f"{len(PdfReader(kept).pages)} pages, {kept.stat().st_size / 1e6:.1f} MB")
 
 

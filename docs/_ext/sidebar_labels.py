@@ -1,37 +1,16 @@
 """Names for the theme's sidebar toggles, which screen readers otherwise announce blank.
 
 The theme draws each section with sub-pages as a link followed by a ``<summary>`` that
-holds only a chevron icon. This extension gives every such toggle an ``aria-label``
-naming the section ("Show or hide the pages under Examples").
+holds only a chevron icon.  ``_static/sidebar-labels.js``, added to every page through
+Sphinx's ``add_js_file``, gives every such toggle an ``aria-label`` naming the section
+("Show or hide the pages under Examples").  The browser tests check that every toggle
+of the sidebar has a name, so a theme that draws its sidebar otherwise fails them.
 """
 
-import html
-import re
-
-_TOGGLE = re.compile(r'(<a class="reference internal" href="[^"]*">(?P<name>[^<]*)</a>'
-                     r'\s*<details[^>]*>\s*)<summary>')
-
-
-def _label(match):
-    name = html.unescape(match.group("name")).strip()
-    return (f'{match.group(1)}<summary aria-label="'
-            f'{html.escape("Show or hide the pages under " + name)}">')
-
-
-def _wrap_sidebar(app, pagename, templatename, context, doctree):
-    original = context.get("generate_toctree_html")
-    if original is None:
-        return
-
-    def generate_toctree_html(kind, *args, **kwargs):
-        out = original(kind, *args, **kwargs)
-        # The sidebar comes back as HTML (a string or a BeautifulSoup tree): label it.
-        return _TOGGLE.sub(_label, str(out)) if kind == "sidebar" else out
-
-    context["generate_toctree_html"] = generate_toctree_html
+SCRIPT = "sidebar-labels.js"
 
 
 def setup(app):
-    # After the theme (priority 500), which puts generate_toctree_html into the context.
-    app.connect("html-page-context", _wrap_sidebar, priority=600)
+    # Deferred: it runs once the sidebar is in the page, before the reader can use it.
+    app.add_js_file(SCRIPT, loading_method="defer")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

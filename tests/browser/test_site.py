@@ -108,6 +108,21 @@ def test_lesson_page_fits_a_phone(open_page, name):
         f"{name}.html is {verdict['scrollWidth']} px wide at 390 px: {verdict['wide']}")
 
 
+# The sidebar's toggles, each with the name a screen reader announces (empty if none).
+TOGGLE_NAMES_JS = """() => Array.from(document.querySelectorAll("nav.bd-docs-nav summary"))
+  .map(s => (s.getAttribute("aria-label") || s.textContent).trim())"""
+
+
+def test_every_sidebar_toggle_has_a_name(open_page):
+    # docs/_static/sidebar-labels.js names the theme's chevron-only toggles; a theme that
+    # draws its sidebar otherwise fails here, not silently.
+    page = open_page("index.html")
+    names = page.evaluate(TOGGLE_NAMES_JS)
+    assert names, "the sidebar has no toggle to check: has the theme changed its markup?"
+    assert all(names), f"sidebar toggles without a name: {names}"
+    assert "Show or hide the pages under Examples" in names, names
+
+
 @pytest.mark.parametrize("name", MATH_PAGES)
 def test_formulas_are_typeset_offline(open_page, screenshot_dir, name):
     page = open_page(f"{name}.html")
