@@ -127,7 +127,7 @@ def assert_close_json(ours, theirs, where):
             assert_close_json(ours[key], theirs[key], (*where, key))
     elif isinstance(theirs, list):
         assert len(ours) == len(theirs), where
-        for index, (a, b) in enumerate(zip(ours, theirs)):
+        for index, (a, b) in enumerate(zip(ours, theirs, strict=True)):
             assert_close_json(a, b, (*where, index))
     elif isinstance(theirs, float):
         assert ours == pytest.approx(theirs, rel=1e-5, abs=PREDICTION_TOLERANCE), where
