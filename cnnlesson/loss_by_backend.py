@@ -36,6 +36,9 @@ OUTPUT_LABELS = {
     "softmax": "softmax output, sparse_categorical_crossentropy",
     "logits": "linear output, SparseCategoricalCrossentropy(from_logits=True)",
 }
+#: Keras' fuzz factor (``keras.config.epsilon()``'s default), which bounds a probability
+#: that its cross-entropy takes the logarithm of.
+_EPSILON = 1e-7
 #: The two definitions the sigmoid network's compiled loss may follow.
 CANDIDATES = {
     "softmax_of_logits": "softmax cross-entropy of the logits",
@@ -48,13 +51,18 @@ def candidate_losses(logits, labels) -> dict:
 
     ``softmax_of_logits``: :math:`\\log \\sum_j e^{z_j} - z_y`, the cross-entropy of the
     softmax of the logits :math:`z`.  ``normalised_sigmoid``: :math:`-\\log(p_y / \\sum_j
-    p_j)` with :math:`p = 1 / (1 + e^{-z})`, the sigmoid outputs made to sum to one.
+    p_j)` with :math:`p = 1 / (1 + e^{-z})`, the sigmoid outputs made to sum to one; as
+    Keras' cross-entropy of probabilities does, the ratio is first kept within
+    :math:`[\\epsilon, 1 - \\epsilon]` (``keras.config.epsilon()``, 1e-7), so that an image
+    whose class scores almost nothing costs at most :math:`-\\log \\epsilon`.
 
     Examples
     --------
     >>> losses = candidate_losses([[2.0, 0.0, -2.0]], [0])
     >>> {name: round(value, 4) for name, value in losses.items()}
     {'softmax_of_logits': 0.1429, 'normalised_sigmoid': 0.5324}
+    >>> round(candidate_losses([[0.0, -90.0]], [1])["normalised_sigmoid"], 2)  # -log(1e-7)
+    16.12
     """
     z = np.asarray(logits, dtype=np.float64)
     y = np.asarray(labels).reshape(-1)
@@ -62,8 +70,9 @@ def candidate_losses(logits, labels) -> dict:
     top = z.max(axis=1, keepdims=True)
     log_sum = np.log(np.exp(z - top).sum(axis=1)) + top[:, 0]
     p = 1.0 / (1.0 + np.exp(-z))
+    share = np.clip(p[rows, y] / p.sum(axis=1), _EPSILON, 1.0 - _EPSILON)
     return {"softmax_of_logits": float(np.mean(log_sum - z[rows, y])),
-            "normalised_sigmoid": float(np.mean(-np.log(p[rows, y] / p.sum(axis=1))))}
+            "normalised_sigmoid": float(np.mean(-np.log(share)))}
 
 
 def logits_of(model, images) -> np.ndarray:
