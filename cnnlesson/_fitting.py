@@ -43,8 +43,8 @@ def image_datasets(x_train, y_train, x_test, y_test, *, batch_size, seed=0):
     Returns
     -------
     tuple of keras.utils.PyDataset
-        ``(train, test)``, each yielding ``(float32 images, int labels)`` batches; the last
-        batch of a split may be smaller.
+        ``(train, test)``, each yielding ``(float32 images, labels)`` batches, the labels
+        in the shape given; the last batch of a split may be smaller.
 
     Examples
     --------
@@ -66,7 +66,9 @@ def image_datasets(x_train, y_train, x_test, y_test, *, batch_size, seed=0):
     class ImageBatches(keras.utils.PyDataset):
         def __init__(self, images, labels, batch, shuffle):
             super().__init__()
-            self.images, self.labels = images, np.asarray(labels).reshape(-1)
+            # The labels keep their shape, (N, 1) from load_cifar10: a model.evaluate on
+            # those arrays after fit then matches the step TensorFlow traced for the fit.
+            self.images, self.labels = images, np.asarray(labels)
             self.batch, self.shuffle, self.epoch = batch, shuffle, 0
             self.order = self.draw_order()
 
