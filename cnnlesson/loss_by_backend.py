@@ -32,9 +32,9 @@ from cnnlesson import backends as _backends
 OUTPUTS = ("sigmoid", "softmax", "logits")
 #: How the page names each output and its loss.
 OUTPUT_LABELS = {
-    "sigmoid": "sigmoid output, sparse_categorical_crossentropy (the tutorial's)",
-    "softmax": "softmax output, sparse_categorical_crossentropy",
-    "logits": "linear output, SparseCategoricalCrossentropy(from_logits=True)",
+    "sigmoid": "sigmoid (the tutorial's)",
+    "softmax": "softmax",
+    "logits": "linear, from_logits=True",
 }
 #: Keras' fuzz factor (``keras.config.epsilon()``'s default), which bounds a probability
 #: that its cross-entropy takes the logarithm of.
