@@ -1,4 +1,5 @@
-"""Sessions: ``tests``, ``lint``, ``docs``, ``site``, ``assignment``, ``bench`` and ``release``.
+"""Sessions: ``tests``, ``backends``, ``lint``, ``docs``, ``site``, ``assignment``, ``bench``
+and ``release``.
 
 ``nox -s docs`` builds the site in the full profile (the lesson's exact recipe).
 Options after ``--``: ``--quick`` (small subset, a few epochs, pages bannered),
@@ -32,6 +33,26 @@ from build_layout import GALLERY, layout  # noqa: E402
 
 #: .ci/check_release.py reads pyproject.toml with tomllib, which Python 3.10 lacks.
 TOMLI = "tomli>=1.1; python_version < '3.11'"
+
+#: The other Keras backends (the package runs on each, KERAS_BACKEND chooses). JAX: its
+#: CPU wheels from the package index. PyTorch: 2.13.0, which pip takes here as the CPU build
+#: this machine keeps on its disk; elsewhere set PIP_EXTRA_INDEX_URL to PyTorch's CPU index
+#: (README), since the package index's Linux wheel brings several GB of CUDA libraries.
+JAX = "jax>=0.4.36"
+TORCH = "torch==2.13.0"
+#: The unit tests that run on JAX and PyTorch, chosen for the code that a backend changes
+#: and kept short (each backend compiles every network it trains anew): the doctests of
+#: the modules that build, train, differentiate or export networks, the tests of the
+#: effective field (the one gradient each backend computes its own way), of the explorer's
+#: export against Keras' own outputs, of the networks, and of the training route (train,
+#: store, load again; the same seed gives the same curves). tests/backends adds the
+#: comparison of the three. The rest, plain NumPy or files, runs on TensorFlow only.
+BACKEND_TESTS = ("cnnlesson/backends.py", "cnnlesson/loss_by_backend.py",
+                 "cnnlesson/_fitting.py", "cnnlesson/analysis", "cnnlesson/models",
+                 "cnnlesson/extract.py", "cnnlesson/export", "tests/test_effective_field.py",
+                 "tests/test_export.py", "tests/test_model.py",
+                 "tests/test_train.py::test_miss_then_hit_gives_the_same_model_and_numbers",
+                 "tests/test_train.py::test_same_seed_gives_the_same_curves")
 
 #: What the wheel is built from: the package and what its metadata names.
 WHEEL_SOURCES = ("pyproject.toml", "README.md", "cnnlesson")
@@ -91,6 +112,24 @@ def tests(session):
 
 
 @nox.session
+def backends(session):
+    """Run the unit tests on JAX and on PyTorch, then tests/backends, which compare the
+    three backends (the tutorial's loss, the published models, the explorer's data).
+
+    Arguments after ``--`` replace the tests run on JAX and PyTorch.
+    """
+    session.install("-e", ".[test]", JAX, TORCH)
+    # Never a CUDA build of PyTorch here: several GB that this session does not need.
+    session.run("python", "-c", "import sys, torch; sys.exit(torch.version.cuda and "
+                "f'PyTorch {torch.__version__} is a CUDA build; install the CPU build "
+                "(README, Choosing a backend)')")
+    for backend in ("jax", "torch"):
+        session.log(f"unit tests with KERAS_BACKEND={backend}")
+        session.run("pytest", *(session.posargs or BACKEND_TESTS), env={"KERAS_BACKEND": backend})
+    session.run("pytest", "tests/backends", "--backends")
+
+
+@nox.session
 def lint(session):
     """Check style and common mistakes with ruff, the workflows in .github/workflows with
     actionlint (ShellCheck on their scripts) and zizmor, CITATION.cff with cffconvert, and
@@ -130,7 +169,8 @@ def docs(session):
         for path in (build.root, GALLERY, DOCS / "api" / "generated"):
             shutil.rmtree(path, ignore_errors=True)
     # setuptools builds the wheel here, without a second download (--no-build-isolation).
-    session.install("-e", ".[docs]", "setuptools>=77")
+    # JAX: the errata page measures the tutorial's loss on it beside TensorFlow.
+    session.install("-e", ".[docs]", "setuptools>=77", JAX)
     build_wheel(session, build.downloads, values["--baseurl"])
     # Every model the build trains or loads is logged here, to be published at the end.
     env = {"CNNLESSON_PROFILE": profile, "CNNLESSON_MODELS_USED": str(build.models_used)}

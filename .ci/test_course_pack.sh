@@ -120,9 +120,13 @@ script_figures=$(find "$work/figures/script" -name '*.png' -size +1k | wc -l)
 echo "the script wrote $script_figures figures"
 [ "$script_figures" -gt 0 ] || { echo "FAIL: the script wrote no figure"; exit 1; }
 
-for notebook in "examples/$example.ipynb" lessons/network.ipynb; do
-echo "== notebook: $notebook"
-"$py" - "$notebook" "$work/figures/notebook" <<'EOF'
+# The lesson notebook also on JAX, as the pack's README tells a student to choose it.
+"$py" -m pip install --quiet jax
+for run in "tensorflow examples/$example.ipynb" "tensorflow lessons/network.ipynb" \
+           "jax lessons/network.ipynb"; do
+backend="${run%% *}" notebook="${run#* }"
+echo "== notebook: $notebook (KERAS_BACKEND=$backend)"
+KERAS_BACKEND="$backend" "$py" - "$notebook" "$work/figures/notebook" <<'EOF'
 import base64
 import re
 import sys

@@ -136,7 +136,7 @@ def bench_training(args):
         plain.fit(x, y, batch_size=bs, epochs=1, verbose=0)
 
     def run_ours():
-        ours.fit(dataset, epochs=1, verbose=0)
+        ours.fit(dataset, epochs=1, verbose=0, shuffle=False)  # as cnnlesson.train_model
 
     runners = {"plain": run_plain, "ours": run_ours}
     wall = {k: [] for k in runners}

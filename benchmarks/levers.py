@@ -5,7 +5,7 @@ epoch on the same CIFAR-10 subset, batch 32; runs alternate, and the medians of
 wall and process CPU time per step are printed.  The levers:
 
 * ``steps_per_execution`` in ``Model.compile``;
-* the uint8 ``tf.data`` pipeline of ``cnnlesson.train.image_datasets`` instead
+* the uint8 batches of ``cnnlesson.train.image_datasets`` instead
   of float32 arrays.
 
 Usage::
@@ -54,7 +54,7 @@ def main():
     contenders = {
         "plain: adam, arrays": on_arrays(model("adam")),
         "+ steps_per_execution=25": on_arrays(model("adam", 25)),
-        "ours: + uint8 tf.data": on_dataset(model(keras.optimizers.Adam(), 25)),
+        "ours: + uint8 batches": on_dataset(model(keras.optimizers.Adam(), 25)),
     }
     keras.utils.set_random_seed(0)
     for run in contenders.values():  # warm-up: traces the graphs

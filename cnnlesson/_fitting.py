@@ -1,6 +1,6 @@
 """The pieces of a ``model.fit`` run that :mod:`cnnlesson.train` puts together.
 
-The input pipelines (:func:`image_datasets`), Keras' history under the site's
+The input batches (:func:`image_datasets`), Keras' history under the site's
 names, a callback that times each epoch and reports progress where a docs
 build captures the output, and the :class:`TrainingResult` a run returns.
 """
@@ -20,10 +20,15 @@ EVALUATION_BATCH_SIZE = 256
 
 
 def image_datasets(x_train, y_train, x_test, y_test, *, batch_size, seed=0):
-    """The ``tf.data`` pipelines that :func:`train_model` gives ``model.fit``.
+    """The batches that :func:`train_model` gives ``model.fit``, on every Keras backend.
 
-    The pixels stay uint8 in memory (a quarter of float32) and each batch is
-    scaled on the way, to exactly the values of :func:`cnnlesson.scale_images`.
+    Each split is a ``keras.utils.PyDataset``, which ``model.fit`` reads alike on
+    TensorFlow, JAX and PyTorch.  The pixels stay uint8 in memory (a quarter of float32)
+    and each batch is scaled on the way, by a table of the 256 values of
+    :func:`cnnlesson.scale_images`, so the numbers are exactly that function's.  The
+    training images come in a new order every epoch, drawn by NumPy from ``seed`` and the
+    epoch's number: the same order on every backend.  Fit with ``shuffle=False`` (Keras
+    would otherwise also shuffle the batches).
 
     Parameters
     ----------
@@ -33,38 +38,58 @@ def image_datasets(x_train, y_train, x_test, y_test, *, batch_size, seed=0):
     batch_size : int
         Training batch size; the test set is batched by 256 (evaluation is per image).
     seed : int
-        Seeds the shuffle, which draws a new order every epoch.
+        Seeds the order of the training images.
 
     Returns
     -------
-    tuple of tf.data.Dataset
-        ``(train, test)``, each yielding ``(float32 images, int labels)`` batches.
+    tuple of keras.utils.PyDataset
+        ``(train, test)``, each yielding ``(float32 images, labels)`` batches, the labels
+        in the shape given; the last batch of a split may be smaller.
 
     Examples
     --------
     >>> pixels = np.full((5, 32, 32, 3), 255, dtype=np.uint8)
     >>> train, test = image_datasets(pixels, np.arange(5), pixels, np.arange(5), batch_size=2)
-    >>> images, labels = next(iter(test))
-    >>> images.shape.as_list(), float(images.numpy().max()), len(list(train))
-    ([5, 32, 32, 3], 1.0, 3)
+    >>> images, labels = test[0]
+    >>> images.shape, images.dtype, float(images.max()), len(train)
+    ((5, 32, 32, 3), dtype('float32'), 1.0, 3)
+    >>> first = [int(label) for index in range(len(train)) for label in train[index][1]]
+    >>> train.on_epoch_end()
+    >>> second = [int(label) for index in range(len(train)) for label in train[index][1]]
+    >>> sorted(first) == sorted(second) == [0, 1, 2, 3, 4], first != second
+    (True, True)
     """
-    import tensorflow as tf
+    import keras
 
-    # A table of the 256 scaled values: TensorFlow's own division rounds differently
-    # from NumPy's in the last bit, and the lesson's numbers are NumPy's.
-    table = tf.constant(_data.scale_images(np.arange(256, dtype=np.uint8)))
+    table = _data.scale_images(np.arange(256, dtype=np.uint8))
 
-    def scale(images, labels):
-        return tf.gather(table, tf.cast(images, tf.int32)), labels
+    class ImageBatches(keras.utils.PyDataset):
+        def __init__(self, images, labels, batch, shuffle):
+            super().__init__()
+            # The labels keep their shape, (N, 1) from load_cifar10: a model.evaluate on
+            # those arrays after fit then matches the step TensorFlow traced for the fit.
+            self.images, self.labels = images, np.asarray(labels)
+            self.batch, self.shuffle, self.epoch = batch, shuffle, 0
+            self.order = self.draw_order()
 
-    def pipeline(images, labels, batch, shuffle):
-        dataset = tf.data.Dataset.from_tensor_slices((images, np.asarray(labels).reshape(-1)))
-        if shuffle:
-            dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-        return dataset.batch(batch).map(scale).prefetch(tf.data.AUTOTUNE)
+        def draw_order(self):
+            if not self.shuffle:
+                return np.arange(len(self.images))
+            return np.random.default_rng([seed, self.epoch]).permutation(len(self.images))
 
-    return (pipeline(x_train, y_train, batch_size, shuffle=True),
-            pipeline(x_test, y_test, EVALUATION_BATCH_SIZE, shuffle=False))
+        def __len__(self):
+            return -(-len(self.images) // self.batch)
+
+        def __getitem__(self, index):
+            rows = self.order[index * self.batch:(index + 1) * self.batch]
+            return table[self.images[rows]], self.labels[rows]
+
+        def on_epoch_end(self):
+            self.epoch += 1
+            self.order = self.draw_order()
+
+    return (ImageBatches(x_train, y_train, batch_size, shuffle=True),
+            ImageBatches(x_test, y_test, EVALUATION_BATCH_SIZE, shuffle=False))
 
 
 def keras_history_by_site_names(keras_history):

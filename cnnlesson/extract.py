@@ -131,4 +131,6 @@ def feature_maps(model, image, layer):
         index = layer
     _check_single_call(model, model.layers[index])
     probe = keras.Model(inputs=model.inputs[0], outputs=model.layers[index].output)
-    return np.asarray(probe(image[np.newaxis]))[0]
+    # convert_to_numpy, not np.asarray: a PyTorch output that tracks gradients refuses the
+    # latter.
+    return keras.ops.convert_to_numpy(probe(image[np.newaxis]))[0]

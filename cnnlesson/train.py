@@ -10,9 +10,10 @@ seconds.  The store itself is :mod:`cnnlesson.cache`.
 The training itself is one call of ``model.fit``, as in the tutorial.  Two
 things differ from the tutorial's listing, neither in the arithmetic of a
 step: the pixels are kept as uint8 and scaled batch by batch by a
-``tf.data`` pipeline (the same float32 values as :func:`cnnlesson.scale_images`,
-a quarter of the memory), and that pipeline shuffles with TensorFlow's random
-stream where ``model.fit`` on arrays would use Keras'.
+``keras.utils.PyDataset`` (the same float32 values as :func:`cnnlesson.scale_images`,
+a quarter of the memory), and the training images are shuffled by NumPy, in the
+same order on every Keras backend, where ``model.fit`` on arrays would use the
+backend's random stream.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ __all__ = ["MODELS", "TRAINING_CODE_VERSION", "TrainingResult", "image_datasets"
 
 # Bump when a change to the training code changes the numbers it produces: it is
 # part of every cache key, so older entries are then trained again.
-TRAINING_CODE_VERSION = 3
+TRAINING_CODE_VERSION = 4
 
 
 def _check_schedule(epochs, batch_size, subset):
@@ -267,7 +268,7 @@ def _train(build, variant, *, epochs, batch_size, subset, seed, cache, verbose, 
                                                    batch_size=batch_size, seed=seed)
         clock, epoch_seconds, epoch_cpu_seconds = epoch_clock(epochs, verbose)
         start = time.perf_counter()
-        # shuffle=False: the dataset reshuffles itself every epoch.
+        # shuffle=False: the batches reshuffle themselves every epoch.
         fitted = model.fit(train_images, epochs=epochs, validation_data=test_images,
                            shuffle=False, callbacks=[clock, _interrupts.interruption_callback()],
                            verbose=1 if verbose == 1 else 0)

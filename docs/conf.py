@@ -57,6 +57,8 @@ BUILD = layout(PROFILE.name)
 from cnnlesson.published import USED_VARIABLE  # noqa: E402
 
 os.environ.setdefault(USED_VARIABLE, str(BUILD.models_used))
+# Where the errata page keeps the losses it measured on each backend (its kernel reads it).
+os.environ["CNNLESSON_BACKEND_LOSSES"] = str(BUILD.backend_losses)
 
 # The site's public address, when it has one (nox -s docs -- --baseurl=URL sets it): the
 # Cite page cites it and the notebooks' first cell installs the wheel from it.  Without

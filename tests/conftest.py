@@ -21,6 +21,7 @@ import pytest
 # test that loads the tiny copy fails if the two names part.
 CIFAR10_DIR_VARIABLE = "CNNLESSON_CIFAR10_DIR"
 BROWSER_TESTS = Path(__file__).parent / "browser"
+BACKEND_TESTS = Path(__file__).parent / "backends"
 
 
 def pytest_addoption(parser):
@@ -29,6 +30,9 @@ def pytest_addoption(parser):
     parser.addoption("--site-dir", action="store", default=None, metavar="PATH",
                      help="a built site (docs/_build/quick/html): run the browser tests "
                           "of tests/browser against it")
+    parser.addoption("--backends", action="store_true", default=False,
+                     help="run tests/backends, which compare TensorFlow, JAX and PyTorch "
+                          "(all three installed: nox -s backends)")
 
 
 def pytest_ignore_collect(collection_path, config):
@@ -36,6 +40,10 @@ def pytest_ignore_collect(collection_path, config):
     at all (neither run nor reported as skipped)."""
     if config.getoption("--site-dir") is None and (
             collection_path == BROWSER_TESTS or BROWSER_TESTS in collection_path.parents):
+        return True
+    # Likewise the tests across Keras backends, which need all three installed.
+    if not config.getoption("--backends") and (
+            collection_path == BACKEND_TESTS or BACKEND_TESTS in collection_path.parents):
         return True
     return None
 

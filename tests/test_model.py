@@ -78,7 +78,8 @@ def test_filter_size_variant(size, conv_1_params):
 
 def test_softmax_variant_outputs_sum_to_one():
     model = build_lesson_model(output_activation="softmax", compile=False)
-    probabilities = np.asarray(model(np.random.default_rng(0).random((4, 32, 32, 3))))
+    probabilities = keras.ops.convert_to_numpy(
+        model(np.random.default_rng(0).random((4, 32, 32, 3))))
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
 
 
@@ -109,7 +110,8 @@ def test_extractor_returns_every_layer_in_order(lesson_model):
 
 def test_feature_maps_equal_the_extractor_output(lesson_model):
     image = np.random.default_rng(1).random((32, 32, 3)).astype(np.float32)
-    all_outputs = feature_extractor(lesson_model)(image[None])
+    all_outputs = [keras.ops.convert_to_numpy(maps)
+                   for maps in feature_extractor(lesson_model)(image[None])]
     np.testing.assert_allclose(feature_maps(lesson_model, image, 2), all_outputs[2][0], atol=1e-6)
     np.testing.assert_allclose(feature_maps(lesson_model, image, "conv2d"), all_outputs[0][0],
                                atol=1e-6)

@@ -14,6 +14,7 @@ import pytest
 
 from cnnlesson import train_lesson_model
 from cnnlesson.__main__ import main
+from cnnlesson.backends import BACKEND_NAMES
 from cnnlesson.cache import CacheWarning, cache_dir, cached_results
 from cnnlesson.published import (
     ModelsSourceError,
@@ -202,14 +203,16 @@ def test_a_model_trained_with_other_library_versions_is_used_with_a_notice(
     import cnnlesson.cache._keys
 
     real = cnnlesson.cache.library_versions
-    other = functools.wraps(real)(lambda: {**real(), "tensorflow": "9.9.9"})
+    backend = real()["backend"]
+    other = functools.wraps(real)(lambda: {**real(), backend: "9.9.9"})
     monkeypatch.setattr(cnnlesson.cache._keys, "library_versions", other)  # in the cache key
     monkeypatch.setattr(cnnlesson.cache, "library_versions", other)
     loaded = train_lesson_model(**RECIPE)
     assert loaded.from_cache and loaded.cache_key == trained[0].cache_key
     assert loaded.test_accuracy == trained[0].test_accuracy
     notice = capsys.readouterr().err
-    assert "was trained with TensorFlow" in notice and "(here 9.9.9" in notice
+    name = BACKEND_NAMES[backend]
+    assert f"was trained with {name}" in notice and f"(here {name} 9.9.9" in notice
 
 
 def test_use_site_models_finds_a_models_folder_beside_a_notebook(site, monkeypatch):

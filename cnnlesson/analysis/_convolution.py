@@ -124,7 +124,9 @@ def conv2d_layer_with_weights(kernel, bias=None, padding="valid", activation=Non
     Examples
     --------
     >>> layer = conv2d_layer_with_weights(np.ones((1, 1, 3, 1)))
-    >>> layer.count_params(), np.asarray(layer(np.ones((1, 2, 2, 3))))[0, :, :, 0].tolist()
+    >>> import keras
+    >>> output = keras.ops.convert_to_numpy(layer(np.ones((1, 2, 2, 3))))
+    >>> layer.count_params(), output[0, :, :, 0].tolist()
     (3, [[3.0, 3.0], [3.0, 3.0]])
     """
     import keras

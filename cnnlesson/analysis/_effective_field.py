@@ -5,7 +5,8 @@ The receptive field of a unit counts every input pixel it depends on; the
 measure it as the gradient of a unit at the centre of a layer's output with respect
 to the input image, averaged over many images: pixels near the centre of the
 theoretical field weigh far more than those at its edge.
-:func:`effective_receptive_field` computes that gradient with ``tf.GradientTape``;
+:func:`effective_receptive_field` computes that gradient with the Keras backend's own
+automatic differentiation (:func:`cnnlesson.backends.input_gradient`);
 :func:`effective_area` says how many pixels hold most of it.
 """
 
@@ -115,7 +116,8 @@ def effective_receptive_field(model, layer, images, *, batch_size=256) -> Effect
     9
     """
     import keras
-    import tensorflow as tf
+
+    from cnnlesson.backends import input_gradient
 
     require_model(model, "effective_receptive_field")
     if not isinstance(layer, str) and not is_keras(layer):
@@ -143,11 +145,9 @@ def effective_receptive_field(model, layer, images, *, batch_size=256) -> Effect
     unit = (target.output.shape[1] // 2, target.output.shape[2] // 2)
     total = np.zeros(images.shape[1:3])
     for start in range(0, len(images), batch_size):
-        x = tf.convert_to_tensor(images[start:start + batch_size])
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            centre = tf.reduce_sum(upto(x, training=False)[:, unit[0], unit[1], :])
-        total += np.abs(tape.gradient(centre, x).numpy()).sum(axis=(0, 3))
+        gradient = input_gradient(lambda x: upto(x, training=False)[:, unit[0], unit[1], :],
+                                  images[start:start + batch_size])
+        total += np.abs(gradient).sum(axis=(0, 3))
     if total.sum() == 0:
         raise ValueError(f"the gradient of {name!r}'s central unit is zero for every image; "
                          "the unit is dead for these images, try others")

@@ -9,18 +9,25 @@ import platform
 
 
 def library_versions() -> dict:
-    """The versions that can change a training run's numbers.
+    """The versions that can change a training run's numbers, and the Keras backend.
+
+    The backend is part of the run: the same recipe on JAX or PyTorch draws other
+    initial weights and dropout masks than on TensorFlow, and computes in another order.
 
     Examples
     --------
-    >>> sorted(library_versions())
-    ['keras', 'numpy', 'python', 'tensorflow']
+    >>> versions = library_versions()
+    >>> sorted(versions) == sorted(["backend", versions["backend"], "keras", "numpy",
+    ...                             "python"])
+    True
     """
     import keras
     import numpy
-    import tensorflow
 
-    return {"tensorflow": tensorflow.__version__, "keras": keras.__version__,
+    from cnnlesson.backends import backend_version
+
+    backend = keras.backend.backend()
+    return {"backend": backend, backend: backend_version(backend), "keras": keras.__version__,
             "numpy": numpy.__version__, "python": platform.python_version()}
 
 

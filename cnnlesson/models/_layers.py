@@ -40,14 +40,16 @@ def compile_as_tutorial(model, learning_rate=0.001):
     """Compile as the tutorial does: Adam, sparse categorical cross-entropy and accuracy.
 
     ``learning_rate`` is Adam's default or a schedule; :data:`STEPS_PER_EXECUTION` steps
-    run per call, which changes the speed, not the steps.
+    run per call, which changes the speed, not the steps (one on PyTorch, whose Keras
+    trainer runs one step per call).
     """
     import keras
 
+    steps = 1 if keras.backend.backend() == "torch" else STEPS_PER_EXECUTION
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
                   loss="sparse_categorical_crossentropy",
                   metrics=["sparse_categorical_accuracy"],
-                  steps_per_execution=STEPS_PER_EXECUTION)
+                  steps_per_execution=steps)
 
 
 def augmentation_layers(seed, name):

@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from cnnlesson import cache as _cache
+from cnnlesson.backends import describe_versions
 from cnnlesson.cache import (
     ORIGIN_FILE,
     RESULT_FILE,
@@ -295,10 +296,8 @@ def load_published(model, recipe: dict, key_of_recipe: str, data_fingerprint: st
         return None
     notes = []
     theirs, ours = stored.get("versions", {}), _cache.library_versions()
-    if {k: theirs.get(k) for k in ("tensorflow", "keras")} != {
-            k: ours[k] for k in ("tensorflow", "keras")}:
-        notes.append(f"with TensorFlow {theirs.get('tensorflow')} and Keras "
-                     f"{theirs.get('keras')} (here {ours['tensorflow']} and {ours['keras']})")
+    if describe_versions(theirs) != describe_versions(ours):
+        notes.append(f"with {describe_versions(theirs)} (here {describe_versions(ours)})")
     if stored.get("data_fingerprint") not in (None, data_fingerprint):
         notes.append("on another copy of CIFAR-10 than this one")
     if notes:

@@ -42,6 +42,8 @@ class Layout(NamedTuple):
     kernel_profile: Path
     #: The digest of the pages the last PDF edition was printed from.
     pdf_stamp: Path
+    #: The errata page's losses measured on each Keras backend, kept between builds.
+    backend_losses: Path
 
     @property
     def published_downloads(self) -> Path:
@@ -66,4 +68,5 @@ def layout(profile: str) -> Layout:
         root=root, html=root / "html", doctrees=root / "doctrees", site_extra=site_extra,
         downloads=site_extra / "downloads", jupyter_cache=root / ".jupyter_cache",
         figure_files=root / "figure-files", models_used=root / "models-used.txt",
-        kernel_profile=BUILD / "ipython", pdf_stamp=root / "pdf-edition.sha256")
+        kernel_profile=BUILD / "ipython", pdf_stamp=root / "pdf-edition.sha256",
+        backend_losses=root / "loss-by-backend")

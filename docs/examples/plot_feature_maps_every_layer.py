@@ -18,6 +18,7 @@ five images, and follows the same few filters from image to image.
 # The model comes from :func:`cnnlesson.train_lesson_model` with the current
 # profile's schedule for the lesson's network (loaded from disk if it was
 # trained before). Image 7 of the training set is a horse: label 7.
+import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -57,7 +58,8 @@ print(f"X_train[7]: shape {horse.shape}, label {y_train[7, 0]} ({classes[y_train
 # layer returns; here the extractor runs on the horse and, further down, on
 # four test images.
 extractor = cnnlesson.feature_extractor(model)
-outputs = [np.asarray(output)[0] for output in extractor(horse[np.newaxis])]
+outputs = [keras.ops.convert_to_numpy(output)[0]
+           for output in extractor(horse[np.newaxis])]
 print(f"{len(outputs)} outputs, one per layer; layer 3 ({model.layers[3].name}) "
       f"returns {outputs[3].shape}")
 # sphinx_gallery_start_ignore
@@ -100,7 +102,8 @@ set_alt_text(figure,
 chosen = [int(np.flatnonzero(y_test[:, 0] == label)[0]) for label in (3, 1, 8, 6)]
 images = [horse] + [cnnlesson.scale_images(x_test[i]) for i in chosen]
 names = ["X_train[7] (horse)"] + [f"X_test[{i}] ({classes[y_test[i, 0]]})" for i in chosen]
-all_outputs = [outputs] + [[np.asarray(o)[0] for o in extractor(image[np.newaxis])]
+all_outputs = [outputs] + [[keras.ops.convert_to_numpy(o)[0]
+                             for o in extractor(image[np.newaxis])]
                            for image in images[1:]]
 
 print(f"{'':<24} {'likeness':^26}  {'zeros':^17}")
