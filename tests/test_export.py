@@ -302,6 +302,30 @@ def test_export_refuses_classes_that_do_not_name_every_output(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_export_refuses_zero_images(tmp_path):
+    # The page shows the first image as soon as it loads: an export without one is refused.
+    with pytest.raises(ValueError, match=r"pixels holds no image: give at least one"):
+        export_explorer({"small": scored_model()}, np.zeros((0, 32, 32, 3), np.uint8), [],
+                        [], tmp_path / "out", classes=CLASSES)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_network_the_page_cannot_run_leaves_nothing_written(tmp_path):
+    runnable = scored_model()
+    odd = keras.Sequential([keras.Input((32, 32, 3)),
+                            keras.layers.AveragePooling2D(2, name="mean"),
+                            keras.layers.Flatten(), keras.layers.Dense(10)])
+    with pytest.raises(ValueError, match=r"cannot run layer 'mean' \(AveragePooling2D\)"):
+        export(tmp_path, {"first": runnable, "second": odd})
+    assert not (tmp_path / "out").exists()
+    # Into a folder that exists already: nothing added to it either.
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="cannot run layer 'mean'"):
+        export(tmp_path, {"first": runnable, "second": odd})
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["notes.txt"]
+
+
 def test_export_refuses_sources_that_do_not_match_the_images(tmp_path):
     with pytest.raises(ValueError, match="one source"):
         export_explorer({"small": scored_model()}, np.zeros((2, 32, 32, 3), np.uint8), [0, 1],

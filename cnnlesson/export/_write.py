@@ -54,7 +54,7 @@ def rounded_model(model):
 def _write_network(model, folder):
     """Write one network's ``model.json`` and ``weights.bin`` into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
-    geometry = layer_geometry(model)  # first: it refuses a layer the page cannot run
+    geometry = layer_geometry(model)
     layers, chunks, offset = [], [], 0
     for layer in model.layers:
         spec, arrays = layer_spec(layer)
@@ -112,10 +112,11 @@ def export_explorer(networks, pixels, labels, sources, folder, *, classes):
     Raises
     ------
     ValueError
-        Before anything is written, naming the argument: images of the wrong shape or
-        type; a network built for other images, or whose outputs are not one per name of
-        ``classes``; a label that is not a class index; sources that do not match the
-        images; a bad key; or a network with a layer the page cannot run.
+        Before anything is written (not even ``folder`` is created), naming the argument:
+        no image, or images of the wrong shape or type; a network built for other images,
+        or whose outputs are not one per name of ``classes``; a label that is not a class
+        index; sources that do not match the images; a bad key; or a network with a layer
+        the page cannot run.
 
     Examples
     --------
