@@ -212,9 +212,10 @@ def read_weights(folder, manifest):
     for layer in manifest["layers"]:
         for entry in layer["weights"]:
             count = int(np.prod(entry["shape"]))
-            if entry["layout"] == "byte-planes":
-                planes = np.frombuffer(blob, np.uint8, 2 * count, entry["offset"])
-                data = planes.reshape(2, count).T.copy().view("<f2")
+            if entry["dtype"] == "int8":  # levels times one scale per unit
+                levels = np.frombuffer(blob, np.int8, count, entry["offset"])
+                scales = np.frombuffer(blob, "<f4", entry["shape"][-1], entry["scale_offset"])
+                data = levels.reshape(entry["shape"]).astype(np.float32) * scales
             else:
                 data = np.frombuffer(blob, np.dtype(entry["dtype"]).newbyteorder("<"), count,
                                      entry["offset"])
@@ -255,6 +256,30 @@ def test_only_a_large_dense_kernel_is_rounded(tmp_path):
     with pytest.raises(ValueError, match="names a folder"):
         export_explorer({"../up": design}, np.zeros((1, 32, 32, 3), np.uint8), [0], ["x"],
                         tmp_path, classes=list("abcdefghij"))
+
+
+def test_a_large_dense_kernel_ships_as_8_bit_levels_the_rounded_model_uses(tmp_path):
+    from cnnlesson import build_lesson_model
+
+    lesson = build_lesson_model(compile=False)
+    export_explorer({"lesson": lesson}, np.zeros((1, 32, 32, 3), np.uint8), [0], ["x"],
+                    tmp_path, classes=list("abcdefghij"))
+    manifest = json.loads((tmp_path / "lesson" / "model.json").read_text())
+    dense = next(layer for layer in manifest["layers"] if layer["name"] == "dense")
+    kernel, bias = dense["weights"]
+    assert (kernel["dtype"], bias["dtype"]) == ("int8", "float32")
+    blob = gzip.decompress((tmp_path / "lesson" / "weights.bin").read_bytes())
+    levels = np.frombuffer(blob, np.int8, 8192 * 512, kernel["offset"]).reshape(8192, 512)
+    scales = np.frombuffer(blob, "<f4", 512, kernel["scale_offset"])
+    original = lesson.get_layer("dense").get_weights()[0]
+    # One scale per unit: its largest weight is level 127 or -127, every weight within half
+    # a scale of its level.
+    assert (np.abs(levels).max(axis=0) == 127).all()
+    assert (np.abs(levels * scales.astype(float) - original) <= scales / 2 + 1e-8).all()
+    shipped = read_weights(tmp_path / "lesson", manifest)
+    rounded = rounded_model(lesson)
+    for ours, theirs in zip(shipped, rounded.get_weights(), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
 
 
 # ---- what the export is given -------------------------------------------------------------
