@@ -544,7 +544,7 @@ def test_a_map_after_a_vector_gets_a_unit_inside_it(design):
     assert text.startswith("Selected: max_pooling2d_2, map 0, row 1, column 1, value "), text
     assert "undefined" not in text and "NaN" not in text
     assert outline(design)["layer"] == "max_pooling2d_2"
-    assert design.text_content("#cnx-compute-summary").startswith("max_pooling2d_2")
+    assert design.text_content("#cnx-live").startswith("Selected: max_pooling2d_2, map 0")
 
 
 def test_home_and_end_reach_both_ends_of_a_short_vector(explorer):
