@@ -964,17 +964,8 @@ def test_a_model_json_that_does_not_fit_its_layers_is_refused_on_the_page(
     manifest = json.loads((folder / "lesson" / "model.json").read_text())
     expected = edit(manifest["layers"], change)
     (folder / "lesson" / "model.json").write_text(json.dumps(manifest))
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    try:
-        page = context.new_page()
-        page.goto(url + PAGE, wait_until="load")
-        page.wait_for_selector(".cnx[data-state=failed]", timeout=20_000)
-        status = page.locator("#cnx-status")
-        assert status.is_visible()
-        text = status.text_content()
-        assert "could not load its network" in text
-        assert "explorer-data/lesson/model.json does not fit its own layers" in text
-        assert re.search(expected, text), text
-        assert "python -m cnnlesson.export" in text
-    finally:
-        context.close()
+    text = open_failing(browser, url)
+    assert "could not load its network" in text
+    assert "explorer-data/lesson/model.json does not fit its own layers" in text
+    assert re.search(expected, text), text
+    assert "python -m cnnlesson.export" in text
