@@ -946,7 +946,8 @@ def test_damaged_weights_of_the_other_network_are_named_when_it_is_chosen(
         page = context.new_page()
         page.goto(url + PAGE, wait_until="load")
         ready(page)
-        page.check("input[name=cnx-network][value=design]")
+        # A click, not check(): the page puts the radio button back once the load fails.
+        page.click("input[name=cnx-network][value=design]")
         page.wait_for_function(
             "document.querySelector('#cnx-status').classList.contains('cnx-error')")
         text = page.text_content("#cnx-status")
