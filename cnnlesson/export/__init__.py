@@ -18,8 +18,7 @@ Convolutions and batch normalisations ship in float32, as trained (a batch norma
 as one scale and one shift per channel). A dense layer's large kernel ships as 8-bit levels
 (int8, -127 to 127) with one float32 scale per unit, which quarters the download:
 :func:`rounded_model` is the Keras model with the same rounding, the one the browser must
-agree with. ``weights.bin`` is compressed with gzip; browsers undo it natively
-(``DecompressionStream``), so no library is needed.
+agree with. ``weights.bin`` is not compressed: gzip would save a few percent of it.
 
 The layers the explorer runs, and how each unit's input pixels are worked out, are in
 :func:`layer_geometry` and ``SUPPORTED``; Keras's own answers, for the page's tests, come

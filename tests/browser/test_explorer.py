@@ -9,6 +9,7 @@ layer (``reference.json`` and ``reference.bin``, from ``cnnlesson.export.write_r
 from __future__ import annotations
 
 import functools
+import gzip
 import http.server
 import json
 import re
@@ -919,14 +920,16 @@ def damage(folder, kind):
         (folder / "explorer.json").write_text(json.dumps(index))
         return "explorer-data/explorer.json", r"gives image 3 \(X_test\[\d+\]\) the label " \
             r"12, but a label is a class index from 0 to 9"
-    if kind == "weights not gzip":
-        (folder / "lesson" / "weights.bin").write_bytes(b"\x1f\x8b" + b"not gzip at all" * 50)
-        return "explorer-data/lesson/weights.bin", "is not a valid one"
+    if kind == "weights compressed":  # e.g. gzipped by hand: not the bytes model.json lists
+        (folder / "lesson" / "weights.bin").write_bytes(
+            gzip.compress((folder / "lesson" / "weights.bin").read_bytes()))
+        return "explorer-data/lesson/weights.bin", r"holds [\d,]+ bytes, but model.json " \
+            r"expects [\d,]+: the file was cut short"
     (folder / "lesson" / "model.json").write_text('{"name": "lesson", "layers": [')
     return "explorer-data/lesson/model.json", "is not valid JSON"
 
 
-@pytest.mark.parametrize("kind", ["images cut short", "label 12", "weights not gzip",
+@pytest.mark.parametrize("kind", ["images cut short", "label 12", "weights compressed",
                                   "model.json not JSON"])
 def test_damaged_data_is_refused_naming_the_file(browser, edited_site, kind):
     folder, url = edited_site
@@ -940,7 +943,8 @@ def test_damaged_data_is_refused_naming_the_file(browser, edited_site, kind):
 def test_damaged_weights_of_the_other_network_are_named_when_it_is_chosen(
         browser, edited_site):
     folder, url = edited_site
-    (folder / "design" / "weights.bin").write_bytes(b"\x1f\x8b" + bytes(300))
+    data = (folder / "design" / "weights.bin").read_bytes()
+    (folder / "design" / "weights.bin").write_bytes(data[:len(data) // 3])
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         page = context.new_page()
@@ -951,7 +955,7 @@ def test_damaged_weights_of_the_other_network_are_named_when_it_is_chosen(
         page.wait_for_function(
             "document.querySelector('#cnx-status').classList.contains('cnx-error')")
         text = page.text_content("#cnx-status")
-        assert "explorer-data/design/weights.bin" in text and "not a valid one" in text, text
+        assert "explorer-data/design/weights.bin" in text and "cut short" in text, text
         assert "still shows the tutorial's network" in text
         assert page.is_checked("input[name=cnx-network][value=lesson]")
     finally:

@@ -35,17 +35,13 @@ async function json(name) {
   }
 }
 
-/** The bytes of a weight file: gunzipped here unless the server already did it. */
-async function weightBytes(name) {
-  const bytes = await (await download(name)).arrayBuffer();
-  const head = new Uint8Array(bytes, 0, Math.min(2, bytes.byteLength));
-  if (head[0] !== 0x1f || head[1] !== 0x8b) return bytes;
-  try {
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-    return await new Response(stream).arrayBuffer();
-  } catch (error) {
-    throw fault(name, "starts as a gzip file but is not a valid one (" + error.message +
-                "): it is damaged or was cut short" + AGAIN);
+/** A network's weights.bin must be as long as its model.json says. */
+function checkLength(name, bytes, expected) {
+  if (bytes.byteLength !== expected) {
+    throw fault(name, "holds " + bytes.byteLength.toLocaleString("en") + " bytes, but " +
+                "model.json expects " + Number(expected).toLocaleString("en") + ": " +
+                (bytes.byteLength < expected ? "the file was cut short"
+                  : "it is not the file the export wrote") + AGAIN);
   }
 }
 
@@ -85,10 +81,12 @@ export async function fetchIndex() {
   return index;
 }
 
-/** images.bin: as many 32×32×3 images as explorer.json lists, no byte more or less. */
-export async function fetchImages(index) {
+/** images.bin: as many 32×32×3 images as explorer.json lists, no byte more or less. It
+ *  downloads at once; ``indexLoaded`` is the promise of explorer.json. */
+export async function fetchImages(indexLoaded) {
   const name = "images.bin";
-  const bytes = await (await download(name)).arrayBuffer();
+  const [index, bytes] = await Promise.all([
+    indexLoaded, download(name).then((response) => response.arrayBuffer())]);
   const expected = index.images.length * PIXELS;
   if (bytes.byteLength !== expected) {
     throw fault(name, "holds " + bytes.byteLength.toLocaleString("en") + " bytes, but " +
@@ -99,10 +97,14 @@ export async function fetchImages(index) {
   return new Uint8Array(bytes);
 }
 
-/** The network ``key`` of the index: {manifest, net}, its files downloaded and checked. */
-export async function fetchNetwork(key, index) {
-  const [own, weights] = await Promise.all([json(key + "/model.json"),
-                                            weightBytes(key + "/weights.bin")]);
+/** The network ``key``: {manifest, net}, its files downloaded (at once, beside
+ *  explorer.json, whose promise ``indexLoaded`` is) and checked. */
+export async function fetchNetwork(key, indexLoaded) {
+  const name = key + "/weights.bin";
+  const [index, own, weights] = await Promise.all([
+    indexLoaded, json(key + "/model.json"),
+    download(name).then((response) => response.arrayBuffer())]);
+  checkLength(name, weights, own.weights_bytes);
   // The shared part (input shape, classes, images, colour map) and the network's own.
   const manifest = Object.assign({}, index, own);
   try {

@@ -47,7 +47,7 @@ function networkRadios() {
 /** A promise of {manifest, net} for the network named key, downloaded once, when asked. */
 function loadNetwork(key) {
   if (!state.networks[key]) {
-    const loading = state.indexLoaded.then((index) => fetchNetwork(key, index));
+    const loading = fetchNetwork(key, state.indexLoaded);
     state.networks[key] = loading;
     loading.catch(() => { delete state.networks[key]; });  // a later choice tries again
   }
@@ -123,7 +123,7 @@ async function start() {
     const checked = networkRadios().find((radio) => radio.checked);
     state.indexLoaded = fetchIndex();
     const [index, images] = await Promise.all([
-      state.indexLoaded, state.indexLoaded.then(fetchImages),
+      state.indexLoaded, fetchImages(state.indexLoaded),
       checked ? loadNetwork(checked.value) : null]);
     Object.assign(state, { index: index, images: images });
     for (const radio of networkRadios()) checkKey(radio.value);

@@ -29,7 +29,9 @@ function readArray(buffer, entry) {
   const levels = new Int8Array(buffer, entry.offset, count);
   const scales = new Float32Array(buffer, entry.scale_offset, units);
   const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) out[i] = levels[i] * scales[i % units];
+  for (let row = 0; row < count; row += units) {
+    for (let unit = 0; unit < units; unit++) out[row + unit] = levels[row + unit] * scales[unit];
+  }
   return out;
 }
 
@@ -149,14 +151,18 @@ function check(manifest, buffer) {
   }
 }
 
-function finite(spec, array, i) {
-  for (let j = 0; j < array.length; j++) {
-    if (!Number.isFinite(array[j])) {
+/** Refuse a weight array whose stored floats (an int8 array's scales) are not all numbers;
+ *  8-bit levels always are. */
+function checkFinite(spec, i, entry, buffer) {
+  const floats = entry.dtype === "int8"
+    ? new Float32Array(buffer, entry.scale_offset, entry.shape[entry.shape.length - 1])
+    : new Float32Array(buffer, entry.offset, product(entry.shape));
+  for (let j = 0; j < floats.length; j++) {
+    if (!Number.isFinite(floats[j])) {
       refuse(spec, "has weight array " + i + " with a value that is not a number " +
-             "(position " + j + ")");
+             "(position " + j + (entry.dtype === "int8" ? " of its scales" : "") + ")");
     }
   }
-  return array;
 }
 
 // ---- running it -------------------------------------------------------------------------
@@ -170,7 +176,10 @@ export class Network {
     this.layers = manifest.layers.map((spec) => {
       const layer = {
         spec: spec, input_shape: shape,
-        weights: spec.weights.map((entry, i) => finite(spec, readArray(weightBuffer, entry), i)),
+        weights: spec.weights.map((entry, i) => {
+          checkFinite(spec, i, entry, weightBuffer);
+          return readArray(weightBuffer, entry);
+        }),
       };
       shape = spec.output_shape;
       return layer;
