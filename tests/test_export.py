@@ -5,7 +5,6 @@ script reads the same numbers the same way): layer by layer, it must give Keras'
 The browser tests (tests/browser/test_explorer.py) check the script itself.
 """
 
-import gzip
 import json
 
 import keras
@@ -207,14 +206,16 @@ def test_a_functional_model_is_refused():
 
 
 def read_weights(folder, manifest):
-    blob = gzip.decompress((folder / "weights.bin").read_bytes())
+    blob = (folder / "weights.bin").read_bytes()
+    assert len(blob) == manifest["weights_bytes"]
     arrays = []
     for layer in manifest["layers"]:
         for entry in layer["weights"]:
             count = int(np.prod(entry["shape"]))
-            if entry["layout"] == "byte-planes":
-                planes = np.frombuffer(blob, np.uint8, 2 * count, entry["offset"])
-                data = planes.reshape(2, count).T.copy().view("<f2")
+            if entry["dtype"] == "int8":  # levels times one scale per unit
+                levels = np.frombuffer(blob, np.int8, count, entry["offset"])
+                scales = np.frombuffer(blob, "<f4", entry["shape"][-1], entry["scale_offset"])
+                data = levels.reshape(entry["shape"]).astype(np.float32) * scales
             else:
                 data = np.frombuffer(blob, np.dtype(entry["dtype"]).newbyteorder("<"), count,
                                      entry["offset"])
@@ -255,6 +256,30 @@ def test_only_a_large_dense_kernel_is_rounded(tmp_path):
     with pytest.raises(ValueError, match="names a folder"):
         export_explorer({"../up": design}, np.zeros((1, 32, 32, 3), np.uint8), [0], ["x"],
                         tmp_path, classes=list("abcdefghij"))
+
+
+def test_a_large_dense_kernel_ships_as_8_bit_levels_the_rounded_model_uses(tmp_path):
+    from cnnlesson import build_lesson_model
+
+    lesson = build_lesson_model(compile=False)
+    export_explorer({"lesson": lesson}, np.zeros((1, 32, 32, 3), np.uint8), [0], ["x"],
+                    tmp_path, classes=list("abcdefghij"))
+    manifest = json.loads((tmp_path / "lesson" / "model.json").read_text())
+    dense = next(layer for layer in manifest["layers"] if layer["name"] == "dense")
+    kernel, bias = dense["weights"]
+    assert (kernel["dtype"], bias["dtype"]) == ("int8", "float32")
+    blob = (tmp_path / "lesson" / "weights.bin").read_bytes()
+    levels = np.frombuffer(blob, np.int8, 8192 * 512, kernel["offset"]).reshape(8192, 512)
+    scales = np.frombuffer(blob, "<f4", 512, kernel["scale_offset"])
+    original = lesson.get_layer("dense").get_weights()[0]
+    # One scale per unit: its largest weight is level 127 or -127, every weight within half
+    # a scale of its level.
+    assert (np.abs(levels).max(axis=0) == 127).all()
+    assert (np.abs(levels * scales.astype(float) - original) <= scales / 2 + 1e-8).all()
+    shipped = read_weights(tmp_path / "lesson", manifest)
+    rounded = rounded_model(lesson)
+    for ours, theirs in zip(shipped, rounded.get_weights(), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
 
 
 # ---- what the export is given -------------------------------------------------------------
@@ -300,6 +325,30 @@ def test_export_refuses_classes_that_do_not_name_every_output(tmp_path):
     with pytest.raises(ValueError, match="list of class names"):
         export(tmp_path, classes="cat dog")
     assert not (tmp_path / "out").exists()
+
+
+def test_export_refuses_zero_images(tmp_path):
+    # The page shows the first image as soon as it loads: an export without one is refused.
+    with pytest.raises(ValueError, match=r"pixels holds no image: give at least one"):
+        export_explorer({"small": scored_model()}, np.zeros((0, 32, 32, 3), np.uint8), [],
+                        [], tmp_path / "out", classes=CLASSES)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_network_the_page_cannot_run_leaves_nothing_written(tmp_path):
+    runnable = scored_model()
+    odd = keras.Sequential([keras.Input((32, 32, 3)),
+                            keras.layers.AveragePooling2D(2, name="mean"),
+                            keras.layers.Flatten(), keras.layers.Dense(10)])
+    with pytest.raises(ValueError, match=r"cannot run layer 'mean' \(AveragePooling2D\)"):
+        export(tmp_path, {"first": runnable, "second": odd})
+    assert not (tmp_path / "out").exists()
+    # Into a folder that exists already: nothing added to it either.
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="cannot run layer 'mean'"):
+        export(tmp_path, {"first": runnable, "second": odd})
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["notes.txt"]
 
 
 def test_export_refuses_sources_that_do_not_match_the_images(tmp_path):

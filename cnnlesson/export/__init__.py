@@ -15,12 +15,10 @@ reader first chooses it. Its JavaScript only reads these numbers; no arithmetic 
 network's shape is typed twice.
 
 Convolutions and batch normalisations ship in float32, as trained (a batch normalisation
-as one scale and one shift per channel). A dense layer's large kernel ships in float16,
-which halves the download; :func:`rounded_model` is the Keras model with the same
-rounding, the one the browser must agree with. A float16 array is stored as two byte
-planes (all low bytes, then all high bytes): the high bytes (sign, exponent) repeat a lot,
-so the gzip compression of ``weights.bin`` shrinks them well. Browsers undo the gzip
-natively (``DecompressionStream``); no library is needed.
+as one scale and one shift per channel). A dense layer's large kernel ships as 8-bit levels
+(int8, -127 to 127) with one float32 scale per unit, which quarters the download:
+:func:`rounded_model` is the Keras model with the same rounding, the one the browser must
+agree with. ``weights.bin`` is not compressed: gzip would save a few percent of it.
 
 The layers the explorer runs, and how each unit's input pixels are worked out, are in
 :func:`layer_geometry` and ``SUPPORTED``; Keras's own answers, for the page's tests, come

@@ -1,8 +1,9 @@
 """What :func:`cnnlesson.export.export_explorer` is given, checked before it writes a byte.
 
-The page runs whatever the export holds: a network built for other images, a label with no
-class or a class list of the wrong length would reach the reader as scores for a model
-Keras cannot even run. Each is refused here, the message naming the argument and the fix.
+The page runs whatever the export holds: a network built for other images or with a layer
+the page cannot run, a label with no class, a class list of the wrong length or no image at
+all would reach the reader as scores for a model Keras cannot even run, or as a page that
+fails. Each is refused here, the message naming the argument and the fix.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 
 import numpy as np
 
+from cnnlesson.export._layers import layer_geometry
 from cnnlesson.models import INPUT_SHAPE
 
 
@@ -90,7 +92,12 @@ def checked_arguments(networks, pixels, labels, sources, classes):
     if pixels.dtype != np.uint8 or pixels.shape[1:] != INPUT_SHAPE:
         raise ValueError(f"pixels must be uint8 of shape (N, 32, 32, 3), got {pixels.dtype} "
                          f"{pixels.shape}; pass the images before scale_images")
+    if not len(pixels):
+        raise ValueError("pixels holds no image: give at least one, the page shows the "
+                         "first as soon as it loads")
     _check_networks(networks, INPUT_SHAPE, classes)
+    for model in networks.values():
+        layer_geometry(model)  # refuses a model, or a layer, that the page cannot run
     labels = _check_labels(labels, len(pixels), classes)
     if (isinstance(sources, str) or not hasattr(sources, "__len__")
             or len(sources) != len(pixels)):

@@ -58,12 +58,12 @@ def _export(folder, profile):
     (x_train, y_train), (x_test, y_test) = load_cifar10(subset=1_000)
     pixels, labels, sources = choose_images(x_train, y_train, x_test, y_test,
                                             per_class=IMAGES_PER_CLASS)
-    # The page runs the tutorial's dense kernel rounded to float16, as it downloads it.
+    # The page runs the tutorial's dense kernel rounded to 8-bit levels, as it downloads it.
     shipped = {"lesson": rounded_model(lesson), "design": design}
     x = scale_images(pixels)
     exact, rounded = (m.predict(x, verbose=0) for m in (lesson, shipped["lesson"]))
     moved = int((exact.argmax(axis=1) != rounded.argmax(axis=1)).sum())
-    _say(f"  rounding the tutorial's dense layer to float16 moves its scores by at most "
+    _say(f"  rounding the tutorial's dense layer to 8 bits moves its scores by at most "
          f"{np.abs(exact - rounded).max():.1e} on the {len(x)} images; top classes changed: "
          f"{moved}")
     sizes = export_explorer({"lesson": lesson, "design": design}, pixels, labels, sources,

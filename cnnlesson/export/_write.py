@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 
@@ -13,18 +12,39 @@ from cnnlesson.export._arguments import checked_arguments as _checked
 from cnnlesson.export._layers import layer_geometry, layer_spec
 from cnnlesson.models import INPUT_SHAPE
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 #: ``explorer.json`` says who wrote it: :func:`write_site_data` replaces only such a folder.
 WRITTEN_BY = "cnnlesson.export"
-# Dense kernels at least this large ship as float16; everything else stays float32.
-FLOAT16_FROM = 100_000
+# Dense kernels at least this large ship as 8-bit levels; everything else stays float32.
+QUANTISED_FROM = 100_000
+#: A quantised kernel's levels run from -LEVELS to LEVELS, times one scale per unit.
+LEVELS = 127
 INDEX_FILE = "explorer.json"
 IMAGES_FILE = "images.bin"
 
 
+def _quantised(layer, array):
+    """``(levels, scales)`` of a large dense kernel, or None for an array shipped as float32.
+
+    Each unit (column) of the kernel gets its own scale, its largest weight over ``LEVELS``,
+    and each weight the nearest whole number of scales: int8 levels.
+    """
+    array = np.asarray(array, np.float32)
+    if type(layer).__name__ != "Dense" or array.size < QUANTISED_FROM:
+        return None
+    scales = (np.abs(array).max(axis=0) / LEVELS).astype(np.float32)
+    levels = np.round(array / np.where(scales > 0, scales, 1))
+    return np.clip(levels, -LEVELS, LEVELS).astype(np.int8), scales
+
+
 def _shipped(layer, array):
-    large = type(layer).__name__ == "Dense" and array.size >= FLOAT16_FROM
-    return np.asarray(array).astype(np.float16 if large else np.float32)
+    """The array as the page computes with it: float32, a quantised kernel's levels times
+    their unit's scale (a float32 product, as the page's script rounds it)."""
+    quantised = _quantised(layer, array)
+    if quantised is None:
+        return np.asarray(array, np.float32)
+    levels, scales = quantised
+    return levels.astype(np.float32) * scales
 
 
 def rounded_model(model):
@@ -35,9 +55,9 @@ def rounded_model(model):
     >>> from cnnlesson import build_lesson_model
     >>> model = build_lesson_model(compile=False)
     >>> copy = rounded_model(model)
-    >>> dense = copy.get_layer("dense").get_weights()[0]
-    >>> bool((dense == dense.astype("float16")).all()), copy is model
-    (True, False)
+    >>> dense = copy.get_layer("dense").get_weights()[0]   # 255 levels a unit
+    >>> [len(np.unique(dense[:, unit])) <= 255 for unit in (0, 511)], copy is model
+    ([True, True], False)
     >>> kernel = copy.get_layer("conv2d").get_weights()[0]   # convolutions stay float32
     >>> bool((kernel == model.get_layer("conv2d").get_weights()[0]).all())
     True
@@ -46,40 +66,48 @@ def rounded_model(model):
 
     copy = keras.models.clone_model(model)
     for source, target in zip(model.layers, copy.layers, strict=True):
-        target.set_weights([_shipped(source, w).astype(np.float32)
-                            for w in source.get_weights()])
+        target.set_weights([_shipped(source, w) for w in source.get_weights()])
     return copy
 
 
 def _write_network(model, folder):
     """Write one network's ``model.json`` and ``weights.bin`` into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
-    geometry = layer_geometry(model)  # first: it refuses a layer the page cannot run
+    geometry = layer_geometry(model)
     layers, chunks, offset = [], [], 0
+
+    def place(data, align):
+        """Put ``data`` at the next multiple of ``align`` bytes; its offset."""
+        nonlocal offset
+        offset += -offset % align  # a float32 array starts on a multiple of 4 bytes
+        start = offset
+        chunks.append((start, data.astype(data.dtype.newbyteorder("<")).tobytes()))
+        offset += data.nbytes
+        return start
+
     for layer in model.layers:
         spec, arrays = layer_spec(layer)
         spec["parameters"] = int(layer.count_params())
         spec["weights"] = []
         for array in arrays:
-            array = _shipped(layer, array)
-            offset += -offset % 4  # float32 arrays start on a multiple of 4 bytes
-            data = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
-            planes = array.dtype == np.float16
-            if planes:  # low bytes, then high bytes
-                data = data.view(np.uint8).reshape(-1, 2).T
-            chunks.append((offset, data.tobytes()))
-            spec["weights"].append({"dtype": array.dtype.name, "offset": offset,
-                                    "shape": list(array.shape),
-                                    "layout": "byte-planes" if planes else "plain"})
-            offset += array.nbytes
+            quantised = _quantised(layer, array)
+            entry = {"shape": list(array.shape)}
+            if quantised is None:
+                entry.update(dtype="float32", offset=place(np.asarray(array, np.float32), 4))
+            else:  # the levels, then one float32 scale per unit
+                levels, scales = quantised
+                entry.update(dtype="int8", offset=place(levels, 1),
+                             scale_offset=place(scales, 4))
+            spec["weights"].append(entry)
         layers.append(spec)
     blob = bytearray(offset)
     for start, data in chunks:
         blob[start:start + len(data)] = data
-    # mtime=0: the same weights give the same file.
-    (folder / "weights.bin").write_bytes(gzip.compress(bytes(blob), compresslevel=9, mtime=0))
+    # Not compressed: 8-bit levels and float32 weights gain a few percent from gzip, and the
+    # page would spend longer undoing it than the bytes take to arrive.
+    (folder / "weights.bin").write_bytes(bytes(blob))
     manifest = {"name": model.name, "parameters": int(model.count_params()),
-                "layers": layers, "geometry": geometry}
+                "weights_bytes": len(blob), "layers": layers, "geometry": geometry}
     (folder / "model.json").write_text(json.dumps(manifest, separators=(",", ":")))
 
 
@@ -112,10 +140,11 @@ def export_explorer(networks, pixels, labels, sources, folder, *, classes):
     Raises
     ------
     ValueError
-        Before anything is written, naming the argument: images of the wrong shape or
-        type; a network built for other images, or whose outputs are not one per name of
-        ``classes``; a label that is not a class index; sources that do not match the
-        images; a bad key; or a network with a layer the page cannot run.
+        Before anything is written (not even ``folder`` is created), naming the argument:
+        no image, or images of the wrong shape or type; a network built for other images,
+        or whose outputs are not one per name of ``classes``; a label that is not a class
+        index; sources that do not match the images; a bad key; or a network with a layer
+        the page cannot run.
 
     Examples
     --------
@@ -129,7 +158,7 @@ def export_explorer(networks, pixels, labels, sources, folder, *, classes):
     >>> sorted(sizes)
     ['design/model.json', 'design/weights.bin', 'explorer.json', 'images.bin', \
 'lesson/model.json', 'lesson/weights.bin']
-    >>> sizes["lesson/weights.bin"] < 8_451_752   # 4,210,090 weights, 2 or 4 bytes
+    >>> sizes["lesson/weights.bin"] < 4_300_000   # 4,194,304 weights of 1 byte, the rest 4
     True
     >>> json.loads((folder / "explorer.json").read_text())["networks"]
     [{'key': 'lesson', 'parameters': 4210090}, {'key': 'design', 'parameters': 289642}]
