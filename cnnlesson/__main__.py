@@ -18,6 +18,7 @@ from pathlib import Path
 
 from cnnlesson import published
 from cnnlesson._interrupts import honoured, raise_if_interrupted
+from cnnlesson._web import DEFAULT_TIMEOUT, TIMEOUT_VARIABLE, checked_timeout
 from cnnlesson.cache import CacheNotWritableError, cache_dir, cached_results
 from cnnlesson.data import DatasetError
 from cnnlesson.train import MODELS
@@ -42,6 +43,13 @@ def _seed(text):
         raise argparse.ArgumentTypeError(
             f"--seed must be an integer from 0 to {2**32 - 1}, got {text!r}")
     return value
+
+
+def _timeout(text):
+    try:
+        return checked_timeout(text, "--timeout")
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _parser():
@@ -79,6 +87,10 @@ def _parser():
     imports.add_argument("source", help="a built site, its models/ folder, a zip of either, "
                          "or an http(s) address of one")
     imports.add_argument("--only", nargs="+", metavar="KEY", help="import only these keys")
+    imports.add_argument("--timeout", type=_timeout, metavar="SECONDS", default=None,
+                         help="how long a read from an http(s) address waits for the "
+                         f"connection and each next piece of data (default: "
+                         f"${TIMEOUT_VARIABLE}, else {DEFAULT_TIMEOUT:g})")
     verbs.add_parser("list", help="show the models in the training cache")
     publish = verbs.add_parser("publish", help="write the models a build used, with an index")
     publish.add_argument("folder", help="where to write them (a site's models/ folder)")
@@ -122,11 +134,24 @@ def _train(arguments):
     return 0
 
 
-def _models(arguments):
+def _import(arguments):
+    """``models import``: exit status 0 when every model was imported or skipped, 1 when
+    any was refused or the source did not answer in time, 2 when the source is not one."""
     try:
-        if arguments.verb == "import":
-            outcome = published.import_models(arguments.source, keys=arguments.only)
-            return 1 if outcome["refused"] else 0
+        outcome = published.import_models(arguments.source, keys=arguments.only,
+                                          timeout=arguments.timeout)
+    except (published.ModelsSourceError, CacheNotWritableError, ValueError, OSError) as error:
+        raise_if_interrupted()
+        print(f"error: {error}", file=sys.stderr)
+        print(json.dumps({"imported": 0, "skipped": 0, "refused": 0, "error": str(error)}))
+        return 1 if isinstance(error, published.UnreachableSourceError) else 2
+    return 1 if outcome["refused"] else 0
+
+
+def _models(arguments):
+    if arguments.verb == "import":
+        return _import(arguments)
+    try:
         if arguments.verb == "publish":
             if not Path(arguments.used).is_file():
                 raise FileNotFoundError(

@@ -24,6 +24,7 @@ from cnnlesson._batch_files import (
     check_split,
     read_batch,
 )
+from cnnlesson._web import library_reads_time_out
 
 __all__ = ["CIFAR10_CLASSES", "CIFAR10_DIR_VARIABLE", "DatasetError", "cifar10_source",
            "fingerprint", "load_cifar10", "local_cifar10_dir", "scale_images"]
@@ -109,7 +110,9 @@ def _load_official():
     import keras
 
     try:
-        return keras.datasets.cifar10.load_data()
+        # Keras downloads without a timeout of its own; a stalled server then gives up.
+        with library_reads_time_out():
+            return keras.datasets.cifar10.load_data()
     except Exception as error:
         raise DatasetError(
             f"CIFAR-10 could not be downloaded ({type(error).__name__}: {error}). "

@@ -31,8 +31,11 @@ class CacheNotWritableError(OSError):
     __module__ = "cnnlesson.cache"  # its public home, as tracebacks name it
 
 
-def check_writable(folder: Path | None = None) -> Path:
+def check_writable(folder: Path | None = None, *, training: bool = True) -> Path:
     """Make sure trained models can be stored in ``folder`` (the cache), before training.
+
+    ``training=False`` leaves out of the message the advice to train without the cache
+    (for an import, say).
 
     Returns
     -------
@@ -62,10 +65,11 @@ def check_writable(folder: Path | None = None) -> Path:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as error:
+        also = (", or train without the cache (cache=False; --no-cache on the command line)"
+                if training else "")
         raise CacheNotWritableError(
             f"the training cache {folder} cannot be written ({error.strerror or error}). "
-            f"Set {CACHE_DIR_VARIABLE} to a folder you can write, or train without the "
-            "cache (cache=False; --no-cache on the command line)."
+            f"Set {CACHE_DIR_VARIABLE} to a folder you can write{also}."
         ) from None
     return folder
 

@@ -26,10 +26,10 @@ from cnnlesson.published._publish import (
     record_use,
     used_keys,
 )
-from cnnlesson.published._sources import ModelsSourceError, open_source
+from cnnlesson.published._sources import ModelsSourceError, UnreachableSourceError, open_source
 
 __all__ = [
     "INDEX_FILE", "ModelsSourceError", "SOURCE_VARIABLE", "USED_VARIABLE", "fetch_published",
     "find_imported", "import_models", "load_published", "open_source", "packaged_site",
-    "publish_models", "record_use", "use_site_models", "used_keys",
+    "publish_models", "record_use", "UnreachableSourceError", "use_site_models", "used_keys",
 ]

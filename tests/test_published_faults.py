@@ -1,0 +1,208 @@
+"""Published models under faults: servers that stall or break off, bad index entries, and
+what a killed import left behind.  Every wait is a fraction of a second
+(``CNNLESSON_NETWORK_TIMEOUT``), so no test waits for long."""
+
+import http.server
+import json
+import shutil
+import threading
+
+import pytest
+
+from cnnlesson import train_lesson_model
+from cnnlesson.__main__ import main
+from cnnlesson.cache import cache_dir
+from cnnlesson.published import publish_models
+
+RECIPE = {"epochs": 1, "batch_size": 16, "subset": 32, "verbose": 0}
+#: Seconds a test waits for a command that should give up after a fraction of one.
+DEADLINE = 30
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """A site's models/ folder publishing two tiny trained models, made once per module."""
+    from conftest import CIFAR10_DIR_VARIABLE, TINY_IMAGES_PER_BATCH, tiny_split, write_batch
+
+    from cnnlesson.data import TEST_BATCH, TRAIN_BATCHES
+
+    root = tmp_path_factory.mktemp("published")
+    data = root / "cifar10" / "cifar-10-batches-py"
+    data.mkdir(parents=True)
+    for seed, name in enumerate((*TRAIN_BATCHES, TEST_BATCH)):
+        write_batch(data / name, *tiny_split(seed))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CIFAR10_DIR_VARIABLE, str(data.parent))
+        patch.setenv("CNNLESSON_CACHE_DIR", str(root / "site-cache"))
+        patch.setattr("cnnlesson.data.IMAGES_PER_BATCH", TINY_IMAGES_PER_BATCH)
+        trained = [train_lesson_model(**RECIPE),
+                   train_lesson_model(**RECIPE, output_activation="softmax")]
+        publish_models([result.cache_key for result in trained], root / "site" / "models")
+    return root / "site" / "models", [result.cache_key for result in trained]
+
+
+@pytest.fixture
+def models(published, tiny_cifar10, tmp_path, monkeypatch):
+    """A fresh copy of the published models/ folder, its keys, and a short network timeout."""
+    folder, keys = published
+    copy = tmp_path / "site" / "models"
+    shutil.copytree(folder, copy)
+    monkeypatch.setenv("CNNLESSON_NETWORK_TIMEOUT", "0.3")
+    return copy, keys
+
+
+def cache_names():
+    folder = cache_dir()
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+class Server:
+    """A server on 127.0.0.1 in a thread; ``stall(path, sent)`` decides, per request, how
+    many bytes of a file it sends before it falls silent (None: the whole file)."""
+
+    def __init__(self, folder, stall=lambda path, size: None):
+        released = self.released = threading.Event()
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def do_GET(self):
+                path = self.translate_path(self.path)
+                try:
+                    with open(path, "rb") as handle:
+                        data = handle.read()
+                except OSError:
+                    return super().do_GET()
+                sent = stall(self.path, len(data))
+                if sent is None:
+                    return super().do_GET()
+                if sent == "before headers":
+                    released.wait(DEADLINE)
+                    return None
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data[:sent])
+                self.wfile.flush()
+                released.wait(DEADLINE)  # silent until the test ends
+                self.close_connection = True
+                return None
+
+            def log_message(self, *args):
+                pass
+
+        handler = lambda *a, **k: Handler(*a, directory=str(folder), **k)  # noqa: E731
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.released.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def within_deadline(function, *args):
+    """Run ``function(*args)`` in a thread; fail if it has not returned within DEADLINE."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = function(*args)
+        except BaseException as error:  # noqa: BLE001 - handed to the test below
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(DEADLINE)
+    assert not thread.is_alive(), f"still waiting after {DEADLINE} s"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+# -- nothing waits forever -------------------------------------------------------------
+
+@pytest.mark.parametrize("sent", [0, "half"])
+def test_a_weights_file_that_stalls_is_refused_after_the_timeout(models, capsys, sent):
+    folder, keys = models
+
+    def stall(path, size):
+        return (0 if sent == 0 else size // 2) if path.endswith(".h5") else None
+
+    with Server(folder.parent, stall) as server:
+        status = within_deadline(main, ["models", "import", server.url])
+    out = capsys.readouterr().out.strip().splitlines()
+    refused = [line for line in out if line.startswith("refused")]
+    assert status == 1 and len(refused) == 2, out
+    for key, line in zip(keys, refused, strict=True):
+        assert f"{server.url}models/{key}/model.weights.h5" in line
+        assert "0.3 s" in line and "CNNLESSON_NETWORK_TIMEOUT" in line
+    assert json.loads(out[-1]) == {"imported": 0, "skipped": 0, "refused": 2}
+    assert cache_names() == [] or all(name.startswith(".cnnlesson-lock-")
+                                      for name in cache_names())
+
+
+def test_an_index_that_stalls_is_one_line_and_exit_1(models, capsys):
+    folder, _ = models
+    with Server(folder, lambda path, size: "before headers") as server:
+        status = within_deadline(main, ["models", "import", server.url, "--timeout", "0.2"])
+    captured = capsys.readouterr()
+    assert status == 1
+    errors = captured.err.strip().splitlines()
+    assert len(errors) == 1 and f"{server.url}index.json" in errors[0], errors
+    assert "0.2 s" in errors[0] and "Traceback" not in captured.err
+    summary = json.loads(captured.out.strip().splitlines()[-1])
+    assert summary["imported"] == summary["refused"] == 0 and "error" in summary
+
+
+def test_training_whose_published_source_stalls_trains_here_with_a_notice(models, capsys,
+                                                                           monkeypatch):
+    folder, _ = models
+    stall = lambda path, size: 0 if path.endswith(".h5") else None  # noqa: E731
+    with Server(folder.parent, stall) as server:
+        monkeypatch.setenv("CNNLESSON_MODELS_FROM", server.url + "models/")
+        result = within_deadline(lambda: train_lesson_model(**RECIPE))
+    assert not result.from_cache
+    notices = [line for line in capsys.readouterr().err.splitlines()
+               if "training here instead" in line]
+    assert len(notices) == 1 and "0.3 s" in notices[0], notices
+
+
+def test_the_timeout_is_refused_when_it_is_not_a_number_of_seconds(models, capsys,
+                                                                  monkeypatch):
+    folder, _ = models
+    monkeypatch.setenv("CNNLESSON_NETWORK_TIMEOUT", "soon")
+    assert main(["models", "import", str(folder)]) == 2
+    assert "CNNLESSON_NETWORK_TIMEOUT" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["models", "import", str(folder), "--timeout", "-1"])
+
+
+def test_the_cifar10_download_times_out_too(monkeypatch, tmp_path):
+    import urllib.request
+
+    import keras
+
+    from cnnlesson import DatasetError, load_cifar10
+
+    monkeypatch.setenv("CNNLESSON_NETWORK_TIMEOUT", "0.2")
+    (tmp_path / "archive").write_bytes(b"\0" * 1000)
+    with Server(tmp_path, lambda path, size: 0) as server:
+        # As Keras reads it: urllib with no timeout of its own.
+        monkeypatch.setattr(keras.datasets.cifar10, "load_data",
+                            lambda: urllib.request.urlopen(server.url + "archive").read())
+        with pytest.raises(DatasetError, match="could not be downloaded"):
+            within_deadline(load_cifar10)
+
+
+def test_staging_left_by_a_killed_import_is_removed_by_the_next_import(models):
+    folder, keys = models
+    left = cache_dir() / f".cnnlesson-staging-{keys[0]}-99999-0000abcd"
+    left.mkdir(parents=True)
+    (left / "model.weights.h5").write_bytes(b"half")
+    assert main(["models", "import", str(folder)]) == 0
+    assert not left.exists()
+    assert set(keys) <= set(cache_names())
