@@ -206,3 +206,170 @@ def test_staging_left_by_a_killed_import_is_removed_by_the_next_import(models):
     assert main(["models", "import", str(folder)]) == 0
     assert not left.exists()
     assert set(keys) <= set(cache_names())
+
+
+# -- one bad entry never stops the others ----------------------------------------------
+
+def rewrite(folder, key, name, data):
+    """Replace a published file and give the index its new digest and size (a consistent
+    publication of a bad file)."""
+    import hashlib
+
+    (folder / key / name).write_bytes(data)
+    path = folder / "index.json"
+    index = json.loads(path.read_text())
+    for model in index["models"]:
+        if model["cache_key"] == key:
+            model["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(),
+                                    "size": len(data)}
+    path.write_text(json.dumps(index))
+
+
+def edit_first(folder, change):
+    path = folder / "index.json"
+    index = json.loads(path.read_text())
+    index["models"][0] = change(index["models"][0])
+    path.write_text(json.dumps(index))
+
+
+def with_recipe(value):
+    return lambda model: {**model, "recipe": value}
+
+
+BAD_ENTRIES = {
+    "recipe is a list": (with_recipe([1, 2]), "the index gives no recipe"),
+    "recipe is null": (with_recipe(None), "the index gives no recipe"),
+    "network name not a string": (
+        lambda model: {**model, "recipe": {**model["recipe"], "model": 7}},
+        "the index gives no recipe naming a network"),
+    "entry is a string": (lambda model: "a model", "#1 is a str, not an object"),
+    "size is negative": (
+        lambda model: {**model, "files": {**model["files"], "result.json": {
+            **model["files"]["result.json"], "size": -5}}}, "gives no SHA-256 and size"),
+}
+
+
+@pytest.mark.parametrize("damage", [*BAD_ENTRIES, "result.json not JSON",
+                                    "result.json binary"])
+def test_each_bad_entry_is_refused_alone_and_the_others_imported(models, capsys, damage):
+    folder, keys = models
+    if damage in BAD_ENTRIES:
+        change, expected = BAD_ENTRIES[damage]
+        edit_first(folder, change)
+    else:
+        data = b"not JSON at all" if damage == "result.json not JSON" else bytes(range(256))
+        rewrite(folder, keys[0], "result.json", data)
+        expected = f"{keys[0]}/result.json is not JSON"
+    assert main(["models", "import", str(folder)]) == 1
+    out = capsys.readouterr().out.strip().splitlines()
+    refused = [line for line in out if line.startswith("refused")]
+    assert len(refused) == 1 and expected in refused[0], out
+    assert [line.split()[1] for line in out if line.startswith("imported")] == [keys[1]]
+    assert json.loads(out[-1]) == {"imported": 1, "skipped": 0, "refused": 1}
+    assert keys[0] not in cache_names()
+
+
+@pytest.mark.parametrize("failure", ["no index", "index not JSON", "not found"])
+def test_a_source_that_fails_whole_still_ends_with_the_json_line(models, capsys, failure):
+    folder, _ = models
+    if failure == "no index":
+        (folder / "index.json").unlink()
+        source = str(folder)
+    elif failure == "index not JSON":
+        (folder / "index.json").write_text("{")
+        source = str(folder)
+    if failure == "not found":
+        with Server(folder) as server:
+            status = main(["models", "import", server.url + "nowhere/"])
+    else:
+        status = main(["models", "import", source])
+    captured = capsys.readouterr()
+    assert status == 2 and len(captured.err.strip().splitlines()) == 1, captured.err
+    summary = json.loads(captured.out.strip().splitlines()[-1])
+    assert summary["imported"] == 0 and summary["error"]
+
+
+def test_only_with_a_key_the_index_lacks_is_exit_2_naming_it(models, capsys):
+    folder, keys = models
+    assert main(["models", "import", str(folder), "--only", keys[0], "f" * 24]) == 2
+    captured = capsys.readouterr()
+    assert "f" * 24 in captured.err and keys[0] not in captured.err
+    assert keys[0] not in cache_names()
+    assert main(["models", "import", str(folder), "--only", keys[1]]) == 0
+    assert keys[1] in cache_names() and keys[0] not in cache_names()
+
+
+def test_training_with_a_damaged_published_result_trains_here(models, capsys, monkeypatch):
+    folder, keys = models
+    rewrite(folder, keys[0], "result.json", b"\x00 not JSON")
+    monkeypatch.setenv("CNNLESSON_MODELS_FROM", str(folder))
+    assert main(["train", "--epochs", "1", "--batch-size", "16", "--subset", "32"]) == 0
+    captured = capsys.readouterr()
+    assert not json.loads(captured.out.strip().splitlines()[-1])["from_cache"]
+    notices = [line for line in captured.err.splitlines() if "training here instead" in line]
+    assert len(notices) == 1 and "result.json is not JSON" in notices[0], captured.err
+
+
+# -- sizes are checked before bytes are written ----------------------------------------
+
+def test_a_zip_member_larger_than_its_claim_is_not_unpacked(models, tmp_path, capsys):
+    import zipfile
+
+    folder, keys = models
+    archive = tmp_path / "site.zip"
+    big = 50 << 20  # zeros: a few kB in the zip, 50 MB unpacked
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+        for path in folder.rglob("*"):
+            name = "models/" + path.relative_to(folder).as_posix()
+            if name == f"models/{keys[0]}/model.weights.h5":
+                out.writestr(name, b"\0" * big)
+            elif path.is_file():
+                out.write(path, name)
+    assert main(["models", "import", str(archive)]) == 1
+    refused = [line for line in capsys.readouterr().out.splitlines()
+               if line.startswith("refused")]
+    assert len(refused) == 1 and f"the zip holds {big:,} bytes" in refused[0]
+    assert "nothing of it was copied" in refused[0]
+
+
+def test_a_download_longer_than_its_claim_stops_at_the_claim(models, capsys):
+    folder, keys = models
+
+    class Longer(http.server.SimpleHTTPRequestHandler):
+        """Sends the weights with no length announced, and a megabyte more than they are."""
+
+        def do_GET(self):
+            if not self.path.endswith(".h5"):
+                return super().do_GET()
+            data = open(self.translate_path(self.path), "rb").read()
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(data + b"\0" * (1 << 20))
+            return None
+
+        def log_message(self, *args):
+            pass
+
+    handler = lambda *a, **k: Longer(*a, directory=str(folder), **k)  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        assert within_deadline(main, ["models", "import", url, "--only", keys[0]]) == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+    refused = [line for line in capsys.readouterr().out.splitlines()
+               if line.startswith("refused")]
+    assert len(refused) == 1 and "more than the" in refused[0], refused
+
+
+def test_a_size_beyond_the_free_disk_is_the_index_claiming_it(models, capsys):
+    folder, keys = models
+    edit_first(folder, lambda model: {**model, "files": {**model["files"], "model.weights.h5": {
+        **model["files"]["model.weights.h5"], "size": 10**18}}})
+    assert main(["models", "import", str(folder)]) == 1
+    refused = [line for line in capsys.readouterr().out.splitlines()
+               if line.startswith("refused")]
+    assert len(refused) == 1 and "the index claims" in refused[0], refused
+    assert "1,000,000,000,000," in refused[0]
