@@ -148,34 +148,37 @@ def _import(arguments):
     return 1 if outcome["refused"] else 0
 
 
+def _publish(arguments):
+    """``models publish``: exit status 0 when every used model was published, 1 when any
+    was left out (each said in one line), 2 when nothing could be published."""
+    try:
+        if not Path(arguments.used).is_file():
+            raise FileNotFoundError(
+                f"no log of used models at {arguments.used}: a docs build writes it "
+                "(nox -s docs names it in CNNLESSON_MODELS_USED)")
+        keys = published.used_keys(arguments.used)
+        index = published.publish_models(
+            keys, arguments.folder, report=lambda line: print(f"error: {line}", file=sys.stderr))
+    except (ValueError, OSError) as error:
+        raise_if_interrupted()
+        print(f"error: {error}", file=sys.stderr)
+        print(json.dumps({"published": 0, "bytes": 0, "missing": [], "error": str(error)}))
+        return 2
+    size = sum(f["size"] for m in index["models"] for f in m["files"].values())
+    missing = sorted(set(keys) - {m["cache_key"] for m in index["models"]})
+    print(json.dumps({"published": len(index["models"]), "bytes": size, "missing": missing}))
+    return 1 if missing else 0
+
+
 def _models(arguments):
     if arguments.verb == "import":
         return _import(arguments)
-    try:
-        if arguments.verb == "publish":
-            if not Path(arguments.used).is_file():
-                raise FileNotFoundError(
-                    f"no log of used models at {arguments.used}: a docs build writes it "
-                    "(nox -s docs names it in CNNLESSON_MODELS_USED)")
-            keys = published.used_keys(arguments.used)
-            index = published.publish_models(keys, arguments.folder)
-            size = sum(f["size"] for m in index["models"] for f in m["files"].values())
-            missing = sorted(set(keys) - {m["cache_key"] for m in index["models"]})
-            for key in missing:
-                why = ("its cache entry is unusable" if (cache_dir() / key).exists()
-                       else "is not in the training cache")
-                print(f"error: model {key} was used but {why}, so it is not published; "
-                      "build with --clean to train it again", file=sys.stderr)
-            print(json.dumps({"published": len(index["models"]), "bytes": size,
-                              "missing": missing}))
-            return 1 if missing else 0
-    except (published.ModelsSourceError, CacheNotWritableError, OSError) as error:
-        raise_if_interrupted()
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    if arguments.verb == "publish":
+        return _publish(arguments)
     if cache_dir().exists() and not cache_dir().is_dir():
         print(f"error: the training cache {cache_dir()} is a file, not a folder; set "
               "CNNLESSON_CACHE_DIR to a folder", file=sys.stderr)
+        print(json.dumps({"models": 0, "error": "the training cache is a file"}))
         return 2
     results = cached_results()
     print(f"training cache {cache_dir()}: {len(results)} model{'s' if len(results) != 1 else ''}")

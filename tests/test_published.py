@@ -243,39 +243,49 @@ def test_the_used_log_keeps_each_key_once_in_order(tmp_path, monkeypatch):
     assert used_keys(log) == []
 
 
-def test_publishing_says_which_used_model_the_cache_lacks(tiny_cifar10, tmp_path, capsys,
-                                                          monkeypatch):
+def test_publishing_says_once_which_used_model_the_cache_lacks(tiny_cifar10, tmp_path, capsys,
+                                                               monkeypatch):
     log = tmp_path / "used.txt"
     monkeypatch.setenv("CNNLESSON_MODELS_USED", str(log))
     trained = train_lesson_model(**RECIPE)
     record_use("f" * 24)  # logged by a page, then lost from the cache
-    with pytest.warns(CacheWarning, match="is not published"):
-        assert main(["models", "publish", str(tmp_path / "models"), "--used", str(log)]) == 1
+    assert main(["models", "publish", str(tmp_path / "models"), "--used", str(log)]) == 1
     captured = capsys.readouterr()
     assert json.loads(captured.out.strip().splitlines()[-1]) == {
         "published": 1, "bytes": pytest.approx(1, abs=10**9), "missing": ["f" * 24]}
-    assert f"model {'f' * 24} was used but is not in the training cache" in captured.err
+    said = [line for line in captured.err.splitlines() if "f" * 24 in line]
+    assert len(said) == 1 and "the training cache" in said[0] and "does not hold it" in said[0]
+    assert "--clean" not in captured.err
     assert (tmp_path / "models" / trained.cache_key / "model.weights.h5").is_file()
 
 
 def test_publishing_again_replaces_only_its_own_files(tiny_cifar10, tmp_path):
     trained = train_lesson_model(**RECIPE)
+    other = train_lesson_model(**{**RECIPE, "seed": 1})
     folder = tmp_path / "models"
-    publish_models([trained.cache_key], folder)
-    stale = folder / ("e" * 24)  # an earlier publication's model, no longer used
-    stale.mkdir()
-    (stale / "result.json").write_text("{}")
+    publish_models([trained.cache_key, other.cache_key], folder)
     (folder / "notes.txt").write_text("mine")
-    index = publish_models([trained.cache_key], folder)
+    index = publish_models([trained.cache_key], folder)  # the other is no longer used
     assert [m["cache_key"] for m in index["models"]] == [trained.cache_key]
     assert sorted(p.name for p in folder.iterdir()) == [trained.cache_key, "index.json",
                                                         "notes.txt"]
-    # A folder in a model's place that holds somebody's files is refused, and kept.
+    # A folder in a model's place that holds somebody's files is left out, and kept.
     (folder / trained.cache_key / "mine.txt").write_text("mine")
-    with pytest.raises(FileExistsError, match="did not publish"):
-        publish_models([trained.cache_key], folder)
+    with pytest.warns(CacheWarning, match="is in the way"):
+        assert publish_models([trained.cache_key], folder)["models"] == []
     assert (folder / trained.cache_key / "mine.txt").read_text() == "mine"
-    assert json.loads((folder / "index.json").read_text()) == index
+
+
+def test_a_site_published_before_folders_were_marked_is_republished(tiny_cifar10, tmp_path):
+    trained = train_lesson_model(**RECIPE)
+    other = train_lesson_model(**{**RECIPE, "seed": 1})
+    folder = tmp_path / "models"
+    publish_models([trained.cache_key, other.cache_key], folder)
+    for key in (trained.cache_key, other.cache_key):
+        (folder / key / ".cnnlesson-mark").unlink()  # as cnnlesson 0.1.0 wrote them
+    index = publish_models([trained.cache_key], folder)
+    assert [m["cache_key"] for m in index["models"]] == [trained.cache_key]
+    assert sorted(p.name for p in folder.iterdir()) == [trained.cache_key, "index.json"]
 
 
 def test_an_address_that_does_not_answer_is_asked_once(monkeypatch):

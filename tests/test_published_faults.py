@@ -373,3 +373,52 @@ def test_a_size_beyond_the_free_disk_is_the_index_claiming_it(models, capsys):
                if line.startswith("refused")]
     assert len(refused) == 1 and "the index claims" in refused[0], refused
     assert "1,000,000,000,000," in refused[0]
+
+
+# -- a user's folder is never replaced or deleted, whatever its name -------------------
+
+def look_alike(folder):
+    """A user's folder named like a cache key, holding a result.json of their own."""
+    folder.mkdir(parents=True)
+    (folder / "result.json").write_text('{"mine": true}')
+    return folder
+
+
+def untouched(folder):
+    return [p.name for p in folder.iterdir()] == ["result.json"] and (
+        folder / "result.json").read_text() == '{"mine": true}'
+
+
+def test_look_alike_folders_survive_import_training_and_publishing(models, tmp_path, capsys):
+    from cnnlesson.cache import CacheWarning
+
+    folder, keys = models
+    # keys[0] is also the key that training RECIPE here gives (same data, same versions).
+    in_place = look_alike(cache_dir() / keys[0])
+    beside = look_alike(cache_dir() / ("e" * 24))
+    assert main(["models", "import", str(folder)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    refused = [line for line in out if line.startswith("refused")]
+    assert len(refused) == 1 and keys[0] in refused[0] and "in the way" in refused[0], out
+    assert untouched(in_place) and untouched(beside)
+
+    with pytest.warns(CacheWarning, match="left as it is"):
+        trained = train_lesson_model(**RECIPE)
+    assert trained.cache_key == keys[0] and not trained.from_cache
+    assert untouched(in_place) and untouched(beside)
+
+    target = tmp_path / "public" / "models"
+    wanted, stale = look_alike(target / keys[1]), look_alike(target / ("d" * 24))
+    assert main(["models", "publish", str(target), "--used", str(used_log(tmp_path,
+                                                                           keys)),
+                 ]) == 1
+    captured = capsys.readouterr()
+    assert untouched(wanted) and untouched(stale)
+    assert f"{target / keys[1]}" in captured.err and "in the way" in captured.err
+    assert json.loads(captured.out.strip().splitlines()[-1])["missing"] == sorted(keys)
+
+
+def used_log(tmp_path, keys):
+    log = tmp_path / "used.txt"
+    log.write_text("".join(key + "\n" for key in keys))
+    return log

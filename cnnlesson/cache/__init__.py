@@ -25,8 +25,9 @@ from cnnlesson.cache._layout import (
     RESULT_FILE,
     WEIGHTS_FILE,
     cache_dir,
-    holds_only_entry_files,
     is_entry_name,
+    is_marked,
+    write_mark,
 )
 from cnnlesson.cache._sharing import (
     CacheNotWritableError,
@@ -52,9 +53,9 @@ from cnnlesson.cache._store import (
 __all__ = [
     "CACHE_DIR_VARIABLE", "CacheNotWritableError", "CacheWarning", "ORIGIN_FILE",
     "RESULT_FILE", "WEIGHTS_FILE", "cache_dir", "cache_key", "cached_results",
-    "check_writable", "discard_entry", "entry_lock", "file_digest", "holds_only_entry_files",
-    "is_entry_name",
+    "check_writable", "discard_entry", "entry_lock", "file_digest", "is_entry_name",
+    "is_marked",
     "library_versions", "load_entry", "load_model_weights", "load_or_train", "place_entry",
     "recipe_key", "record_loads", "remove_stale_staging", "save_model_weights",
-    "store_entry", "verify_entry",
+    "store_entry", "verify_entry", "write_mark",
 ]

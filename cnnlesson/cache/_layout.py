@@ -2,7 +2,10 @@
 
 The cache folder may hold other files (it may be a home folder or a clone): the package
 touches only names it makes itself.  Entries are named by their key, a hash; staging
-folders and locks by a prefix no other program uses.
+folders and locks by a prefix no other program uses.  A name is not enough to tell a
+folder of the package's from a user's, so every folder the package writes (a cache entry,
+a published model) carries a mark, :data:`MARK_FILE`, and only a marked folder is ever
+replaced or removed.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ MANIFEST_FILE = "manifest.json"
 ORIGIN_FILE = "origin.json"
 #: Every file an entry holds; an entry folder with anything else was not written here.
 ENTRY_FILES = frozenset({WEIGHTS_FILE, RESULT_FILE, MANIFEST_FILE, ORIGIN_FILE})
+#: The package's mark in each folder it writes: a folder without it is left as it is.
+MARK_FILE = ".cnnlesson-mark"
+MARK_TEXT = "Written by cnnlesson, which may replace or remove this folder.\n"
 
 KEY_LENGTH = 24
 _KEY = re.compile(rf"[0-9a-f]{{{KEY_LENGTH}}}")
@@ -59,26 +65,42 @@ def lock_path(entry: Path) -> Path:
     return entry.parent / f"{LOCK_PREFIX}{entry.name}"
 
 
-def holds_only_entry_files(entry: Path, names=ENTRY_FILES) -> bool:
-    """Whether ``entry`` is a real folder (not a link) holding nothing but an entry's files.
+def write_mark(folder: Path) -> None:
+    """Mark ``folder`` as the package's own, to be replaced or removed by it (:func:`is_marked`)."""
+    (folder / MARK_FILE).write_text(MARK_TEXT, "utf-8")
 
-    ``names`` are the file names allowed: by default those of a training-cache entry.
+
+def is_marked(folder: Path, names=ENTRY_FILES) -> bool:
+    """Whether ``folder`` is one the package wrote: a real folder (not a link) holding its
+    mark and nothing but files named in ``names`` (by default those of a cache entry).
 
     Examples
     --------
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
     >>> _ = (folder / "result.json").write_text("{}")
-    >>> holds_only_entry_files(folder)
+    >>> is_marked(folder)  # named like an entry's file, but nobody marked it
+    False
+    >>> write_mark(folder)
+    >>> is_marked(folder)
     True
     >>> _ = (folder / "notes.txt").write_text("mine")
-    >>> holds_only_entry_files(folder)
+    >>> is_marked(folder)
     False
     """
-    if entry.is_symlink() or not entry.is_dir():
+    if folder.is_symlink() or not folder.is_dir():
         return False
-    return all(path.name in names and path.is_file() and not path.is_symlink()
-               for path in entry.iterdir())
+    try:
+        mark = folder / MARK_FILE
+        if mark.is_symlink() or not mark.is_file() or mark.stat().st_size > 4 * len(MARK_TEXT):
+            return False
+        if mark.read_text("utf-8", errors="replace") != MARK_TEXT:
+            return False
+        return all(path.name == MARK_FILE or (path.name in names and path.is_file()
+                                              and not path.is_symlink())
+                   for path in folder.iterdir())
+    except OSError:
+        return False
 
 
 def cache_dir() -> Path:

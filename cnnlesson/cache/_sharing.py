@@ -15,7 +15,8 @@ from pathlib import Path
 from cnnlesson.cache._layout import (
     CACHE_DIR_VARIABLE,
     cache_dir,
-    holds_only_entry_files,
+    MARK_FILE,
+    is_marked,
     lock_path,
     staging_key,
 )
@@ -148,10 +149,10 @@ def remove_stale_staging(folder: Path | None = None) -> list:
 
 
 def discard_entry(entry: Path) -> bool:
-    """Remove an unusable entry, if it holds nothing but files the package writes.
+    """Remove an unusable entry, if it carries the package's mark and nothing but its files.
 
-    Anything else in the entry's place (a file, a link, a folder with other files) is
-    left as it is.
+    Anything else in the entry's place (a file, a link, a folder without the mark or
+    with other files) is left as it is.
 
     Returns
     -------
@@ -162,15 +163,16 @@ def discard_entry(entry: Path) -> bool:
     --------
     >>> import tempfile
     >>> from pathlib import Path
+    >>> from cnnlesson.cache._layout import write_mark
     >>> entry = Path(tempfile.mkdtemp()) / "example"
     >>> entry.mkdir(); _ = (entry / "result.json").write_text("{")
+    >>> discard_entry(entry), entry.exists()  # somebody's folder: no mark
+    (False, True)
+    >>> write_mark(entry)
     >>> discard_entry(entry), entry.exists()
     (True, False)
-    >>> _ = entry.write_text("somebody's file")
-    >>> discard_entry(entry), entry.exists()
-    (False, True)
     """
-    if not holds_only_entry_files(entry):
+    if not is_marked(entry):
         return False
     shutil.rmtree(entry, ignore_errors=True)
     return not entry.exists()
@@ -287,8 +289,9 @@ def _unusable(entry, reason, rebuild):
     if discard_entry(entry):
         what = "removed it; training again"
     else:
-        what = ("it holds files cnnlesson did not write, so it is left as it is; training "
-                "again")
+        what = (f"it does not carry cnnlesson's mark ({MARK_FILE}) or holds files cnnlesson "
+                "did not write, so it is left as it is (move it away to let the model be "
+                "cached); training again")
     warnings.warn(f"training cache entry {entry} is unusable ({reason}); {what}",
                   CacheWarning, stacklevel=3)
     return rebuild()

@@ -19,8 +19,9 @@ from cnnlesson.cache._layout import (
     STAGING_PREFIX,
     WEIGHTS_FILE,
     cache_dir,
-    holds_only_entry_files,
     is_entry_name,
+    is_marked,
+    write_mark,
 )
 
 
@@ -84,8 +85,8 @@ def _weight_bytes(model) -> int:
 def place_entry(entry: Path, write_files, *, needed_bytes=0) -> None:
     """Write an entry through a staging folder renamed into place: complete or absent.
 
-    The manifest of the files' SHA-256 digests is added here; another process's
-    complete entry stays as it is.
+    The manifest of the files' SHA-256 digests and the package's mark are added here;
+    another process's complete entry stays as it is.
 
     Parameters
     ----------
@@ -100,7 +101,7 @@ def place_entry(entry: Path, write_files, *, needed_bytes=0) -> None:
     Raises
     ------
     FileExistsError
-        When something the package did not write is in the entry's place.
+        When something the package did not write (and mark) is in the entry's place.
     OSError
         When the disk has too little room, or the files cannot be written.
     """
@@ -122,6 +123,7 @@ def place_entry(entry: Path, write_files, *, needed_bytes=0) -> None:
         if not {WEIGHTS_FILE, RESULT_FILE} <= set(files) <= ENTRY_FILES:
             raise ValueError(f"an entry holds {sorted(ENTRY_FILES)}, not {sorted(files)}")
         (staging / MANIFEST_FILE).write_text(json.dumps({"format": 3, "files": files}))
+        write_mark(staging)
         try:
             staging.rename(entry)  # onto nothing, or onto an empty folder
         except OSError:
@@ -144,7 +146,7 @@ def _write_entry(entry: Path, model, result: dict) -> None:
 
 def _refuse_foreign(entry: Path) -> None:
     """Raise FileExistsError when something the package did not write is in ``entry``'s place."""
-    if entry.is_symlink() or (entry.exists() and not holds_only_entry_files(entry)):
+    if entry.is_symlink() or (entry.exists() and not is_marked(entry)):
         raise FileExistsError(
             errno.EEXIST, f"{entry} is in the way: it was not written by cnnlesson, so it is "
             "left as it is; move it elsewhere to let the model be cached", str(entry))
@@ -175,7 +177,7 @@ def store_entry(entry: Path, model, result: dict) -> bool:
     >>> store_entry(entry, build_lesson_model(seed=1), {"test_accuracy": 0.5})
     True
     >>> sorted(path.name for path in entry.iterdir())
-    ['manifest.json', 'model.weights.h5', 'result.json']
+    ['.cnnlesson-mark', 'manifest.json', 'model.weights.h5', 'result.json']
     >>> load_entry(entry, build_lesson_model(seed=2))["test_accuracy"]
     0.5
     """
