@@ -35,7 +35,9 @@ from cnnlesson._fitting import (
     stored_numbers,
 )
 from cnnlesson.models import (
+    INPUT_SHAPE,
     LESSON_CONV_KERNEL_SIZES,
+    NUM_CLASSES,
     build_lesson_model,
     describe_variant,
     design_builder,
@@ -51,7 +53,7 @@ __all__ = ["MODELS", "TRAINING_CODE_VERSION", "TrainingResult", "image_datasets"
 TRAINING_CODE_VERSION = 3
 
 
-def _check_schedule(epochs, batch_size, subset):
+def _check_schedule(epochs, batch_size, subset, seed=0, cache=True, verbose=2):
     positive_int(epochs, "epochs")
     positive_int(batch_size, "batch_size")
     if subset is not None and (isinstance(subset, bool) or not isinstance(subset, int)
@@ -60,6 +62,12 @@ def _check_schedule(epochs, batch_size, subset):
             f"subset must be None or an integer of at least batch_size={batch_size}, "
             f"got {subset!r}"
         )
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be an integer from 0 to {2**32 - 1}, got {seed!r}")
+    if not isinstance(cache, bool):
+        raise ValueError(f"cache must be True or False, got {cache!r}")
+    if verbose not in (0, 1, 2) or isinstance(verbose, bool):
+        raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
 
 
 def train_model(build, *, epochs=25, batch_size=32, subset=None, seed=0, cache=True, verbose=2):
@@ -114,7 +122,12 @@ def train_model(build, *, epochs=25, batch_size=32, subset=None, seed=0, cache=T
     Traceback (most recent call last):
     ValueError: batch_size must be a positive integer, got -1
     """
-    _check_schedule(epochs, batch_size, subset)
+    _check_schedule(epochs, batch_size, subset, seed, cache, verbose)
+    if not callable(build) or hasattr(build, "fit"):
+        what = ("a model: pass the function that builds it, without the parentheses"
+                if hasattr(build, "fit") else f"{build!r}")
+        raise ValueError(f"build must be a function that returns a compiled keras.Model, "
+                         f"such as cnnlesson.build_lesson_model; got {what}")
     return _train(build, {}, epochs=epochs, batch_size=batch_size, subset=subset, seed=seed,
                   cache=cache, verbose=verbose)
 
@@ -181,7 +194,7 @@ def train_lesson_model(
     Traceback (most recent call last):
     ValueError: epochs must be a positive integer, got 0
     """
-    _check_schedule(epochs, batch_size, subset)
+    _check_schedule(epochs, batch_size, subset, seed, cache, verbose)
     build = functools.partial(build_lesson_model, conv_kernel_sizes=conv_kernel_sizes,
                               output_activation=output_activation)
     variant = {"conv_kernel_sizes": list(conv_kernel_sizes),
@@ -225,17 +238,41 @@ def _build(build, seed):
     import keras
 
     keras.utils.set_random_seed(seed)
-    model = build(seed=seed)
-    if not isinstance(model, keras.Model) or model.optimizer is None or not model.compiled:
-        raise ValueError(f"build(seed=...) must return a compiled keras.Model, got {model!r}; "
-                         "call model.compile(...) before returning it")
+    try:
+        model = build(seed=seed)
+    except TypeError as error:
+        if "seed" not in str(error):
+            raise
+        raise ValueError(f"build must accept seed=..., as in def build(seed=0): ... ({error})"
+                         ) from None
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"build(seed=...) must return a compiled keras.Model, got {model!r}")
+    if getattr(model, "optimizer", None) is None or not model.compiled:
+        raise ValueError(f"build(seed=...) returned the model {model.name!r} uncompiled; call "
+                         "model.compile(...) before returning it")
+    _check_shapes(model)
     return model
 
 
+def _check_shapes(model):
+    """Refuse, before the data is loaded, a model that cannot train on CIFAR-10's images."""
+    try:
+        inputs, outputs = model.input_shape, model.output_shape
+    except (AttributeError, ValueError):
+        return  # a model that declares no shapes yet: model.fit says what does not fit
+    if isinstance(inputs, tuple) and tuple(inputs[1:]) != INPUT_SHAPE:
+        raise ValueError(f"the model {model.name!r} takes inputs of shape {inputs[1:]}, not "
+                         "CIFAR-10's 32×32×3 images; start it with keras.Input((32, 32, 3))")
+    if isinstance(outputs, tuple) and tuple(outputs[1:]) != (NUM_CLASSES,):
+        raise ValueError(f"the model {model.name!r} gives outputs of shape {outputs[1:]}, not "
+                         f"the {NUM_CLASSES} class scores of CIFAR-10; end it with "
+                         f"keras.layers.Dense({NUM_CLASSES})")
+
+
 def _train(build, variant, *, epochs, batch_size, subset, seed, cache, verbose, label=None):
+    model = _build(build, seed)
     (x_train, y_train), (x_test, y_test) = _data.load_cifar10(subset=subset)
     data_source = _data.cifar10_source()
-    model = _build(build, seed)
     recipe = {"model": model.name, **variant, "epochs": epochs, "batch_size": batch_size,
               "subset": subset, "seed": seed}
     data_fingerprint = _data.fingerprint(x_train, y_train, x_test, y_test)

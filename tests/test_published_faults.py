@@ -422,3 +422,63 @@ def used_log(tmp_path, keys):
     log = tmp_path / "used.txt"
     log.write_text("".join(key + "\n" for key in keys))
     return log
+
+
+# -- every refusal is one line that names the thing and the fix ------------------------
+
+def test_an_import_into_a_cache_that_cannot_be_written_is_one_line(models, capsys):
+    folder, _ = models
+    cache_dir().parent.mkdir(parents=True, exist_ok=True)
+    cache_dir().write_text("a file in the cache's place")
+    assert main(["models", "import", str(folder)]) == 2
+    captured = capsys.readouterr()
+    errors = captured.err.strip().splitlines()
+    assert len(errors) == 1 and "CNNLESSON_CACHE_DIR" in errors[0], errors
+    assert "--no-cache" not in errors[0]
+    assert json.loads(captured.out.strip().splitlines()[-1])["imported"] == 0
+
+
+def test_weights_that_do_not_fit_are_refused_in_one_line(models, tmp_path):
+    from cnnlesson import build_lesson_model
+    from cnnlesson.cache import save_model_weights
+    from cnnlesson.published import import_models
+
+    folder, keys = models
+    other = tmp_path / "other.weights.h5"
+    save_model_weights(build_lesson_model(conv_kernel_sizes=(5,)), other)
+    rewrite(folder, keys[0], "model.weights.h5", other.read_bytes())
+    lines = []
+    outcome = import_models(folder, report=lines.append)
+    assert outcome["refused"] == [keys[0]]
+    refused = [line for line in lines if line.startswith("refused")]
+    assert len(refused) == 1 and "\n" not in refused[0]
+    assert "the weights do not fit the network its recipe names" in refused[0]
+
+
+@pytest.mark.parametrize("kind", ["truncated", "not a zip"])
+def test_a_damaged_zip_is_named_as_one(models, tmp_path, capsys, kind):
+    folder, _ = models
+    archive = tmp_path / "site.zip"
+    shutil.make_archive(str(archive.with_suffix("")), "zip", folder.parent)
+    data = archive.read_bytes()
+    archive.write_bytes(data[: len(data) // 2] if kind == "truncated" else b"hello")
+    assert main(["models", "import", str(archive)]) == 2
+    error = capsys.readouterr().err
+    assert "is not a zip that can be read" in error and "no index.json" not in error
+
+
+def test_publishing_onto_a_file_is_one_line(tmp_path, capsys):
+    (tmp_path / "used.txt").write_text("")
+    (tmp_path / "models").write_text("a file")
+    assert main(["models", "publish", str(tmp_path / "models"), "--used",
+                 str(tmp_path / "used.txt")]) == 2
+    error = capsys.readouterr().err
+    assert "is a file, not a folder" in error and "Errno" not in error
+
+
+def test_a_binary_log_of_used_models_is_one_line(tmp_path, capsys):
+    (tmp_path / "used.txt").write_bytes(bytes(range(256)))
+    assert main(["models", "publish", str(tmp_path / "models"), "--used",
+                 str(tmp_path / "used.txt")]) == 2
+    error = capsys.readouterr().err
+    assert "is not a log of used models" in error and "Traceback" not in error
