@@ -183,14 +183,22 @@ def _models(arguments):
     results = cached_results()
     print(f"training cache {cache_dir()}: {len(results)} model{'s' if len(results) != 1 else ''}")
     for result in results:
-        recipe = result["recipe"]
-        images = "all" if recipe.get("subset") is None else f"{recipe['subset']:,}"
-        origin = " (imported)" if result.get("imported_from") else ""
-        print(f"{result['cache_key']}  {recipe.get('model', '?'):14s} "
-              f"{recipe['epochs']:>3} epochs, {images:>6} images  "
-              f"test accuracy {result['test_accuracy']:.1%}{origin}")
+        print(_listed(result))
     print(json.dumps({"models": len(results)}))
     return 0
+
+
+def _listed(result: dict) -> str:
+    """One line of ``models list``: key, network, schedule, accuracy, and where it came from."""
+    origin = " (imported)" if result.get("imported_from") else ""
+    try:
+        recipe = result["recipe"]
+        images = "all" if recipe.get("subset") is None else f"{recipe['subset']:,}"
+        return (f"{result['cache_key']}  {recipe.get('model', '?'):14s} "
+                f"{recipe['epochs']:>3} epochs, {images:>6} images  "
+                f"test accuracy {result['test_accuracy']:.1%}{origin}")
+    except (KeyError, TypeError, ValueError, AttributeError):  # written by other code
+        return f"{result['cache_key']}  (its result.json records no recipe this version reads)"
 
 
 if __name__ == "__main__":

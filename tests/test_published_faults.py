@@ -482,3 +482,48 @@ def test_a_binary_log_of_used_models_is_one_line(tmp_path, capsys):
                  str(tmp_path / "used.txt")]) == 2
     error = capsys.readouterr().err
     assert "is not a log of used models" in error and "Traceback" not in error
+
+
+# -- what a new user may type ----------------------------------------------------------
+
+@pytest.mark.parametrize("call, message", [
+    (lambda tmp: main(["models", "publish", "", "--used", str(tmp / "used.txt")]),
+     "folder must name the folder"),
+    (lambda tmp: main(["models", "import", ""]), "no source of published models named"),
+])
+def test_an_empty_name_is_not_the_current_folder(tmp_path, monkeypatch, capsys, call, message):
+    (tmp_path / "used.txt").write_text("")
+    monkeypatch.chdir(tmp_path)
+    assert call(tmp_path) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "index.json").exists()
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda folder: __import__("cnnlesson.published").published.import_models(
+        folder, keys="0123"), "keys must be a list"),
+    (lambda folder: __import__("cnnlesson.published").published.import_models(
+        folder, report=None), "report must be a function"),
+    (lambda folder: publish_models(None, folder), "keys must be a list"),
+    (lambda folder: __import__("cnnlesson.published").published.record_use(123),
+     "cache_key must be a cache key"),
+    (lambda folder: __import__("cnnlesson.published").published.use_site_models(123),
+     "source must name"),
+])
+def test_wrong_kinds_of_arguments_are_value_errors(tmp_path, call, message):
+    with pytest.raises(ValueError, match=message):
+        call(tmp_path)
+
+
+def test_listing_a_cache_with_entries_of_other_code_lists_them(capsys):
+    import keras
+
+    from cnnlesson.cache import store_entry
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    store_entry(cache_dir() / ("c" * 24), model, {"recipe": {"epochs": "many"},
+                                                  "test_accuracy": "high"})
+    assert main(["models", "list"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1] == f"{'c' * 24}  (its result.json records no recipe this version reads)"
+    assert json.loads(out[-1]) == {"models": 1}

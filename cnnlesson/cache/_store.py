@@ -216,6 +216,7 @@ def verify_entry(entry: Path, recipe: dict | None = None) -> dict:
     Traceback (most recent call last):
     FileNotFoundError: [Errno 2] No such file or directory: '.../manifest.json'
     """
+    entry = Path(entry)
     if not entry.is_dir():
         raise ValueError(f"{entry} is not a folder")
     manifest = json.loads((entry / MANIFEST_FILE).read_text())

@@ -199,9 +199,13 @@ def import_models(source, *, keys=None, report=print, timeout=None) -> dict:
         When the training cache cannot be written.
     ValueError
         When ``timeout`` or ``CNNLESSON_NETWORK_TIMEOUT`` is not a positive number of
-        seconds.
+        seconds, ``keys`` is not a list of keys or ``report`` cannot be called.
     """
     timeout = network_timeout() if timeout is None else checked_timeout(timeout, "timeout")
+    if keys is not None and (isinstance(keys, (str, bytes)) or not hasattr(keys, "__iter__")):
+        raise ValueError(f"keys must be a list of cache keys, got {keys!r}")
+    if not callable(report):
+        raise ValueError(f"report must be a function of one line, such as print; got {report!r}")
     check_writable(cache_dir(), training=False)
     remove_stale_staging(cache_dir())
     reader = open_source(source, timeout=timeout)
@@ -305,6 +309,10 @@ def use_site_models(source=None):
                 break
     if source is None:
         source = packaged_site()
+    if source is not None and (not isinstance(source, (str, os.PathLike))
+                               or not str(source).strip()):
+        raise ValueError(f"source must name a built site, its models/ folder, a zip of either "
+                         f"or an http(s) address; got {source!r}")
     if source is not None:
         os.environ[SOURCE_VARIABLE] = str(source)
     return source

@@ -47,6 +47,9 @@ def record_use(cache_key: str) -> None:
     ['0123456789abcdef01234567']
     >>> del os.environ["CNNLESSON_MODELS_USED"]
     """
+    if not isinstance(cache_key, str) or not is_entry_name(cache_key):
+        raise ValueError(f"cache_key must be a cache key (24 hexadecimal digits), got "
+                         f"{cache_key!r}")
     path = os.environ.get(USED_VARIABLE, "").strip()
     if path:
         with open(path, "a", encoding="utf-8") as log:
@@ -61,6 +64,8 @@ def used_keys(path) -> list:
     ValueError
         When ``path`` is not a text file (not a log of used models).
     """
+    if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
+        raise ValueError(f"path must name the log of used models, got {path!r}")
     path = Path(path)
     if not path.is_file():
         return []
@@ -139,6 +144,8 @@ def publish_models(keys, folder, *, report=None) -> dict:
     ------
     FileExistsError, NotADirectoryError
         When ``folder`` is a file, or holds an ``index.json`` that cnnlesson did not write.
+    ValueError
+        When ``keys`` is not a list of keys or ``folder`` names no folder.
 
     Examples
     --------
@@ -146,8 +153,10 @@ def publish_models(keys, folder, *, report=None) -> dict:
     >>> publish_models([], tempfile.mkdtemp())["models"]
     []
     """
-    if isinstance(keys, (str, bytes)):
-        raise ValueError(f"keys must be a list of cache keys, not one string: {keys!r}")
+    if isinstance(keys, (str, bytes)) or not hasattr(keys, "__iter__"):
+        raise ValueError(f"keys must be a list of cache keys, got {keys!r}")
+    if not isinstance(folder, (str, os.PathLike)) or not str(folder).strip():
+        raise ValueError(f"folder must name the folder to publish into, got {folder!r}")
     report = _warn if report is None else report
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -152,7 +153,8 @@ class _Web:
         """The one line for a read that failed, naming the address and the file."""
         if timed_out(error):
             return f"{url}: {silence(self.timeout)}; try again later"
-        return f"{url} cannot be read ({error})"
+        reason = error if getattr(error, "code", None) else getattr(error, "reason", error)
+        return f"{url} cannot be read ({reason})"
 
     def index(self):
         if self._index is not None:  # read once: an address is asked for it only once
@@ -213,7 +215,11 @@ def open_source(source, *, timeout=None):
     Traceback (most recent call last):
     cnnlesson.published.ModelsSourceError: no index.json of published models in ...
     """
-    text = str(source).strip()
+    text = str(source).strip() if isinstance(source, (str, os.PathLike)) else ""
+    if not text:
+        raise ModelsSourceError(f"no source of published models named ({source!r}): name a "
+                                "built site, its models/ folder, a zip of either, or the "
+                                "site's http(s) address")
     if text.startswith(("http://", "https://")):
         timeout = network_timeout() if timeout is None else timeout
         base = text if text.endswith("/") else text + "/"
@@ -226,10 +232,10 @@ def open_source(source, *, timeout=None):
         except ModelsSourceError:
             return _Web(base + "models/", timeout)  # a site's address: its models/ folder
     path = Path(text).expanduser()
-    if text and path.is_file():
+    if path.is_file():
         return _Zip(path)
     for folder in (path, path / "models"):
-        if text and (folder / INDEX_FILE).is_file():
+        if (folder / INDEX_FILE).is_file():
             return _Folder(folder)
     raise ModelsSourceError(
         f"no {INDEX_FILE} of published models in {path} or {path / 'models'}: name a built "
