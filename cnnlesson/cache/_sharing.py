@@ -14,8 +14,8 @@ from pathlib import Path
 
 from cnnlesson.cache._layout import (
     CACHE_DIR_VARIABLE,
-    cache_dir,
     MARK_FILE,
+    cache_dir,
     is_marked,
     lock_path,
     staging_key,
