@@ -3,7 +3,7 @@
 - ``python -m cnnlesson train [--model NAME]`` trains a network through the cache;
 - ``python -m cnnlesson models import SOURCE`` adds a site's published models to the cache;
 - ``python -m cnnlesson models list`` shows what the cache holds;
-- ``python -m cnnlesson models publish FOLDER --used LOG`` writes the models a build used.
+- ``python -m cnnlesson models publish FOLDER --used RECORDS`` writes the models a build used.
 
 The last line printed is one JSON object, so scripts can read the result with
 ``tail -n 1``.
@@ -94,8 +94,9 @@ def _parser():
     verbs.add_parser("list", help="show the models in the training cache")
     publish = verbs.add_parser("publish", help="write the models a build used, with an index")
     publish.add_argument("folder", help="where to write them (a site's models/ folder)")
-    publish.add_argument("--used", required=True, metavar="LOG",
-                         help="the log of CNNLESSON_MODELS_USED that the build wrote")
+    publish.add_argument("--used", required=True, metavar="RECORDS",
+                         help="the records of used models that the build wrote (a folder "
+                         "of them, docs/_build/<profile>/models-used, or one file)")
     return parser
 
 
@@ -152,10 +153,10 @@ def _publish(arguments):
     """``models publish``: exit status 0 when every used model was published, 1 when any
     was left out (each said in one line), 2 when nothing could be published."""
     try:
-        if not Path(arguments.used).is_file():
+        if not Path(arguments.used).exists():
             raise FileNotFoundError(
-                f"no log of used models at {arguments.used}: a docs build writes it "
-                "(nox -s docs names it in CNNLESSON_MODELS_USED)")
+                f"no record of used models at {arguments.used}: a docs build writes them "
+                "(docs/_build/<profile>/models-used/)")
         keys = published.used_keys(arguments.used)
         index = published.publish_models(
             keys, arguments.folder, report=lambda line: print(f"error: {line}", file=sys.stderr))

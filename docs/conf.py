@@ -47,13 +47,9 @@ PROFILE = cnnlesson.current_profile()
 NO_EXEC = os.environ.get("CNNLESSON_NO_EXEC") == "1"
 cnnlesson_profile_name = PROFILE.name
 
-# Every model the examples (here) and the pages (in their kernels, which inherit the
-# environment) train or load is logged, so that nox -s docs can publish it under models/.
-# The log lives as long as the notebook cache beside it: a page that is not run again
-# used the models it logged when it ran.
-from cnnlesson.published import USED_VARIABLE  # noqa: E402
-
-os.environ.setdefault(USED_VARIABLE, str(DOCS / "_build" / PROFILE.name / "models-used.txt"))
+# Which models each page and example trains or loads, one record per document, so that
+# nox -s docs publishes those under models/ (docs/_ext/models_used.py).
+cnnlesson_models_used = "" if NO_EXEC else str(DOCS / "_build" / PROFILE.name / "models-used")
 
 # The site's public address, when it has one (nox -s docs -- --baseurl=URL sets it): the
 # Cite page cites it and the notebooks' first cell installs the wheel from it.  Without
@@ -91,6 +87,8 @@ extensions = [
     "sidebar_labels",
     "sphinx_exercise",
     "sphinx_togglebutton",
+    # One record per page and example of the trained models it uses.
+    "models_used",
 ]
 
 templates_path = ["_templates"]
@@ -149,7 +147,7 @@ sphinx_gallery_conf = {
     "within_subsection_order": FunctionSortKey(lesson_order, "the lesson's order"),
     "matplotlib_animations": False,
     "image_scrapers": ("gallery_support.scrape_with_alt_text",),
-    "reset_modules": ("matplotlib", "gallery_support.release_keras"),
+    "reset_modules": ("matplotlib", "gallery_support.release_keras", "models_used.per_example"),
     # After the last example too, so the notebook kernels start beside a lean build.
     "reset_modules_order": "both",
     "capture_repr": ("_repr_html_", "__repr__"),

@@ -171,17 +171,18 @@ def test_a_damaged_model_is_refused_naming_the_file_and_leaves_no_trace(site, da
         expected = f"{key}/model.weights.h5: missing"
     elif damage == "recipe mismatch":
         edit_index(folder, lambda model: model["recipe"].update(epochs=7))
-        expected = f"{key}/result.json: its recipe"
+        expected = f"{key}/result.json: the network its recipe names is not the one"
     else:  # a consistent publication whose recipe names another network than it holds
         result_path = model_folder / "result.json"
         result = json.loads(result_path.read_text())
         result["recipe"]["conv_kernel_sizes"] = [5, 5]
         result_path.write_text(json.dumps(result))
-        from cnnlesson.cache import file_digest
+        import hashlib
 
         def consistent(model):
             model["recipe"] = result["recipe"]
-            model["files"]["result.json"] = {"sha256": file_digest(result_path),
+            model["files"]["result.json"] = {"sha256": hashlib.sha256(
+                                                 result_path.read_bytes()).hexdigest(),
                                              "size": result_path.stat().st_size}
         edit_index(folder, consistent)
         expected = f"{key}/result.json: the network its recipe names is not the one"
@@ -199,13 +200,13 @@ def test_a_model_trained_with_other_library_versions_is_used_with_a_notice(
         site, monkeypatch, capsys):
     folder, trained = site
     import_models(folder, report=lambda line: None)
-    import cnnlesson.cache
     import cnnlesson.cache._keys
+    import cnnlesson.train._run
 
     real = cnnlesson.cache.library_versions
     other = functools.wraps(real)(lambda: {**real(), "tensorflow": "9.9.9"})
     monkeypatch.setattr(cnnlesson.cache._keys, "library_versions", other)  # in the cache key
-    monkeypatch.setattr(cnnlesson.cache, "library_versions", other)
+    monkeypatch.setattr(cnnlesson.train._run, "library_versions", other)  # in the notice
     loaded = train_lesson_model(**RECIPE)
     assert loaded.from_cache and loaded.cache_key == trained[0].cache_key
     assert loaded.test_accuracy == trained[0].test_accuracy
@@ -236,8 +237,12 @@ def test_a_source_without_an_index_is_refused_with_what_to_name(tmp_path, capsys
 def test_the_used_log_keeps_each_key_once_in_order(tmp_path, monkeypatch):
     log = tmp_path / "used.txt"
     monkeypatch.setenv("CNNLESSON_MODELS_USED", str(log))
-    for key in ("b" * 24, "a" * 24, "b" * 24, "not-a-key"):
+    for key in ("b" * 24, "a" * 24, "b" * 24):
         record_use(key)
+    with pytest.raises(ValueError, match="not-a-key"):
+        record_use("not-a-key")
+    with log.open("a") as handle:
+        handle.write("written by hand\n")
     assert used_keys(log) == ["b" * 24, "a" * 24]
     shutil.rmtree(tmp_path)
     assert used_keys(log) == []

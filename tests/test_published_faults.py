@@ -440,7 +440,7 @@ def test_an_import_into_a_cache_that_cannot_be_written_is_one_line(models, capsy
 
 def test_weights_that_do_not_fit_are_refused_in_one_line(models, tmp_path):
     from cnnlesson import build_lesson_model
-    from cnnlesson.cache import save_model_weights
+    from cnnlesson.cache._weights import save_model_weights
     from cnnlesson.published import import_models
 
     folder, keys = models
@@ -452,7 +452,7 @@ def test_weights_that_do_not_fit_are_refused_in_one_line(models, tmp_path):
     assert outcome["refused"] == [keys[0]]
     refused = [line for line in lines if line.startswith("refused")]
     assert len(refused) == 1 and "\n" not in refused[0]
-    assert "the weights do not fit the network its recipe names" in refused[0]
+    assert "the weights do not fit the network" in refused[0]
 
 
 @pytest.mark.parametrize("kind", ["truncated", "not a zip"])
@@ -518,7 +518,7 @@ def test_wrong_kinds_of_arguments_are_value_errors(tmp_path, call, message):
 def test_listing_a_cache_with_entries_of_other_code_lists_them(capsys):
     import keras
 
-    from cnnlesson.cache import store_entry
+    from cnnlesson.cache._store import store_entry
 
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
     store_entry(cache_dir() / ("c" * 24), model, {"recipe": {"epochs": "many"},

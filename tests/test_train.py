@@ -179,7 +179,7 @@ def test_a_build_that_cannot_train_is_refused_before_the_data_is_loaded(case, mo
     def no_data(*args, **kwargs):
         raise AssertionError("the data must not be loaded for a build that cannot train")
 
-    monkeypatch.setattr("cnnlesson.data.load_cifar10", no_data)
+    monkeypatch.setattr("cnnlesson.train._run.load_cifar10", no_data)
     build, message = BAD_BUILDS[case]
     with pytest.raises(ValueError, match=message) as refused:
         train_model(build, epochs=1, batch_size=16, subset=32, verbose=0)

@@ -2,10 +2,9 @@
 
 The cache folder may hold other files (it may be a home folder or a clone): the package
 touches only names it makes itself.  Entries are named by their key, a hash; staging
-folders and locks by a prefix no other program uses.  A name is not enough to tell a
-folder of the package's from a user's, so every folder the package writes (a cache entry,
-a published model) carries a mark, :data:`MARK_FILE`, and only a marked folder is ever
-replaced or removed.
+folders, locks and the pointers from a recipe key to an imported entry by a prefix no
+other program uses.  Only an entry that carries the package's mark
+(:mod:`cnnlesson._marks`) is ever replaced or removed.
 """
 
 from __future__ import annotations
@@ -13,6 +12,8 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+
+from cnnlesson._marks import is_marked
 
 CACHE_DIR_VARIABLE = "CNNLESSON_CACHE_DIR"
 
@@ -23,9 +24,8 @@ MANIFEST_FILE = "manifest.json"
 ORIGIN_FILE = "origin.json"
 #: Every file an entry holds; an entry folder with anything else was not written here.
 ENTRY_FILES = frozenset({WEIGHTS_FILE, RESULT_FILE, MANIFEST_FILE, ORIGIN_FILE})
-#: The package's mark in each folder it writes: a folder without it is left as it is.
-MARK_FILE = ".cnnlesson-mark"
-MARK_TEXT = "Written by cnnlesson, which may replace or remove this folder.\n"
+#: The files of an entry that make its model, as a site publishes them.
+MODEL_FILES = (WEIGHTS_FILE, RESULT_FILE)
 
 KEY_LENGTH = 24
 _KEY = re.compile(rf"[0-9a-f]{{{KEY_LENGTH}}}")
@@ -33,6 +33,9 @@ STAGING_PREFIX = ".cnnlesson-staging-"
 _STAGING = re.compile(rf"{re.escape(STAGING_PREFIX)}(?P<key>[0-9a-f]{{{KEY_LENGTH}}})"
                       r"-\d+-[0-9a-f]{8}")
 LOCK_PREFIX = ".cnnlesson-lock-"
+#: ``.cnnlesson-recipe-<recipe key>`` names the entry of a model fetched from a site for
+#: that recipe, whatever this machine's own key for it is.
+POINTER_PREFIX = ".cnnlesson-recipe-"
 
 
 def is_entry_name(name: str) -> bool:
@@ -65,42 +68,14 @@ def lock_path(entry: Path) -> Path:
     return entry.parent / f"{LOCK_PREFIX}{entry.name}"
 
 
-def write_mark(folder: Path) -> None:
-    """Mark ``folder`` as the package's own, to be replaced or removed by it (:func:`is_marked`)."""
-    (folder / MARK_FILE).write_text(MARK_TEXT, "utf-8")
+def is_ours(entry: Path) -> bool:
+    """Whether ``entry`` is an entry the package wrote, to be replaced or removed by it."""
+    return is_marked(entry, ENTRY_FILES)
 
 
-def is_marked(folder: Path, names=ENTRY_FILES) -> bool:
-    """Whether ``folder`` is one the package wrote: a real folder (not a link) holding its
-    mark and nothing but files named in ``names`` (by default those of a cache entry).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> _ = (folder / "result.json").write_text("{}")
-    >>> is_marked(folder)  # named like an entry's file, but nobody marked it
-    False
-    >>> write_mark(folder)
-    >>> is_marked(folder)
-    True
-    >>> _ = (folder / "notes.txt").write_text("mine")
-    >>> is_marked(folder)
-    False
-    """
-    if folder.is_symlink() or not folder.is_dir():
-        return False
-    try:
-        mark = folder / MARK_FILE
-        if mark.is_symlink() or not mark.is_file() or mark.stat().st_size > 4 * len(MARK_TEXT):
-            return False
-        if mark.read_text("utf-8", errors="replace") != MARK_TEXT:
-            return False
-        return all(path.name == MARK_FILE or (path.name in names and path.is_file()
-                                              and not path.is_symlink())
-                   for path in folder.iterdir())
-    except OSError:
-        return False
+def recipe_pointer(folder: Path, key_of_recipe: str) -> Path:
+    """The file naming the entry of a model fetched from a site for ``key_of_recipe``."""
+    return folder / f"{POINTER_PREFIX}{key_of_recipe}"
 
 
 def cache_dir() -> Path:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnlesson._batch_files import (
+from cnnlesson._web import library_reads_time_out
+from cnnlesson.data._batch_files import (
     CIFAR10_DIR_VARIABLE,
     TEST_BATCH,
     TRAIN_BATCHES,
@@ -24,7 +25,6 @@ from cnnlesson._batch_files import (
     check_split,
     read_batch,
 )
-from cnnlesson._web import library_reads_time_out
 
 __all__ = ["CIFAR10_CLASSES", "CIFAR10_DIR_VARIABLE", "DatasetError", "cifar10_source",
            "fingerprint", "load_cifar10", "local_cifar10_dir", "scale_images"]

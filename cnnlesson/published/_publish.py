@@ -9,33 +9,35 @@ import warnings
 from pathlib import Path
 
 from cnnlesson import about
+from cnnlesson._marks import is_marked, write_mark
 from cnnlesson.cache import (
     CACHE_DIR_VARIABLE,
-    RESULT_FILE,
-    WEIGHTS_FILE,
+    MODEL_FILES,
     CacheWarning,
     cache_dir,
-    file_digest,
     is_entry_name,
-    is_marked,
-    verify_entry,
-    write_mark,
+    model_files,
 )
 
-#: The file a build names for the list of models its pages and examples trained or
-#: loaded (one cache key a line); every process of the build appends to it.
+#: The file in which this process records the models it trained or loaded (one cache key
+#: a line): a docs build names one per page and example it runs.
 USED_VARIABLE = "CNNLESSON_MODELS_USED"
 INDEX_FILE = "index.json"
 INDEX_FORMAT = 1
 #: The files of a published model: Keras weights and the numbers of its training run.
-PUBLISHED_FILES = (WEIGHTS_FILE, RESULT_FILE)
+PUBLISHED_FILES = MODEL_FILES
+
+#: The records this process has written to: its first note starts a record afresh.
+_started: set = set()
 
 
 def record_use(cache_key: str) -> None:
     """Note that this run trained or loaded the model ``cache_key``, where a build asks.
 
-    Does nothing unless ``CNNLESSON_MODELS_USED`` names a file; the docs build names one,
-    and its kernels and examples all append to it.
+    Does nothing unless ``CNNLESSON_MODELS_USED`` names a file.  The docs build names one
+    for each page and example it runs (each page runs in a process of its own); the
+    process's first note replaces what an earlier run of the page recorded, so the
+    record says what the page uses now.
 
     Examples
     --------
@@ -52,29 +54,37 @@ def record_use(cache_key: str) -> None:
                          f"{cache_key!r}")
     path = os.environ.get(USED_VARIABLE, "").strip()
     if path:
-        with open(path, "a", encoding="utf-8") as log:
+        first = path not in _started
+        _started.add(path)
+        with open(path, "w" if first else "a", encoding="utf-8") as log:
             log.write(cache_key + "\n")
 
 
 def used_keys(path) -> list:
-    """The cache keys of a log of :func:`record_use`, each once, in the order first used.
+    """The cache keys that records of :func:`record_use` name, each once, in order.
+
+    Parameters
+    ----------
+    path : str or path-like
+        One record, or a folder of them (a build's ``models-used/``, one record per page
+        and example): every ``*.txt`` file in it, in the order of their paths.
 
     Raises
     ------
     ValueError
-        When ``path`` is not a text file (not a log of used models).
+        When a record is not text (not a record of used models).
     """
     if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
         raise ValueError(f"path must name the log of used models, got {path!r}")
     path = Path(path)
-    if not path.is_file():
-        return []
-    try:
-        text = path.read_text("utf-8")
-    except UnicodeDecodeError:
-        raise ValueError(f"{path} is not a log of used models (it is not text); name the "
-                         f"file that {USED_VARIABLE} named during the build") from None
-    keys = [line.strip() for line in text.splitlines()]
+    records = sorted(path.rglob("*.txt")) if path.is_dir() else [path] if path.is_file() else []
+    keys = []
+    for record in records:
+        try:
+            keys += [line.strip() for line in record.read_text("utf-8").splitlines()]
+        except UnicodeDecodeError:
+            raise ValueError(f"{record} is not a log of used models (it is not text); name "
+                             f"the file that {USED_VARIABLE} named during the build") from None
     return list(dict.fromkeys(key for key in keys if is_entry_name(key)))
 
 
@@ -186,13 +196,12 @@ def _publish_one(key, folder: Path, earlier: set, report):
     if not isinstance(key, str) or not is_entry_name(key):
         report(f"{key!r} is not a cache key, so it is not published")
         return None
-    entry = cache_dir() / key
-    if not entry.exists():
+    try:
+        result, files = model_files(key)
+    except FileNotFoundError:
         report(f"model {key} is not published: the training cache {cache_dir()} does not "
                f"hold it (is {CACHE_DIR_VARIABLE} the cache the build used?)")
         return None
-    try:
-        result = verify_entry(entry)
     except (OSError, ValueError, KeyError, TypeError) as error:
         report(f"model {key} is not published: its cache entry is unusable ({error})")
         return None
@@ -205,18 +214,16 @@ def _publish_one(key, folder: Path, earlier: set, report):
     if not target.exists():
         target.mkdir()
     write_mark(target)
-    files = {}
-    for name in PUBLISHED_FILES:
+    for name, (source, _) in files.items():
         _write_whole(target / name, folder,
-                     lambda partial, source=entry / name: shutil.copyfile(source, partial))
-        files[name] = {"sha256": file_digest(target / name),
-                       "size": (target / name).stat().st_size}
+                     lambda partial, source=source: shutil.copyfile(source, partial))
     return {
-        "cache_key": key, "recipe": result["recipe"],
+        "cache_key": key, "recipe": result.get("recipe"),
         "recipe_key": result.get("recipe_key"), "training_code": result.get("training_code"),
         "data_fingerprint": result.get("data_fingerprint"),
         "versions": result.get("versions", {}), "test_accuracy": result.get("test_accuracy"),
-        "files": files,
+        "files": {name: {"sha256": sha256, "size": (target / name).stat().st_size}
+                  for name, (_, sha256) in files.items()},
     }
 
 
