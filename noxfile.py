@@ -136,6 +136,11 @@ def docs(session):
     # Which models each page and example uses is recorded under models-used/, one record
     # per document (conf.py, docs/_ext/models_used.py), to be published at the end.
     used = out / "models-used"
+    if (out / "models-used.txt").is_file() and not used.exists() and "--no-exec" not in options:
+        session.warn("pages and examples record the models they use from this build on; "
+                     "those not run again have no record yet, so models/ holds only what "
+                     "runs: build once with --clean (models in the training cache load, "
+                     "not train) to record them all")
     env = {"CNNLESSON_PROFILE": profile}
     if values["--baseurl"]:
         env["CNNLESSON_BASEURL"] = values["--baseurl"]
