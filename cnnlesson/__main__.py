@@ -167,6 +167,12 @@ def _publish(arguments):
         return 2
     size = sum(f["size"] for m in index["models"] for f in m["files"].values())
     missing = sorted(set(keys) - {m["cache_key"] for m in index["models"]})
+    used = Path(arguments.used)
+    for record in sorted(used.rglob("*.txt")) if used.is_dir() and missing else []:
+        named = sorted(set(published.used_keys(record)) & set(missing))
+        if named:
+            print(f"error: {record.relative_to(used)} names {', '.join(named)}: run that page "
+                  "or example again to record the models it uses now", file=sys.stderr)
     print(json.dumps({"published": len(index["models"]), "bytes": size, "missing": missing}))
     return 1 if missing else 0
 
