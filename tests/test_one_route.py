@@ -201,5 +201,6 @@ def test_the_records_follow_the_pages_and_examples_there_are(tmp_path, monkeypat
 
 def test_the_docs_build_publishes_from_the_records(noxfile):
     source = Path(noxfile.__file__).read_text()
-    assert "models-used.txt" not in source and '"--used", str(used)' in source
+    assert '"CNNLESSON_MODELS_USED": str(out / "models-used.txt")' not in source
+    assert '"--used", str(used)' in source
     assert '"models", "import"' not in source  # --models-from fetches what the build needs

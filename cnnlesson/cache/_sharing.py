@@ -160,7 +160,7 @@ def discard_entry(entry: Path) -> bool:
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> from cnnlesson.cache._layout import write_mark
+    >>> from cnnlesson._marks import write_mark
     >>> entry = Path(tempfile.mkdtemp()) / "example"
     >>> entry.mkdir(); _ = (entry / "result.json").write_text("{")
     >>> discard_entry(entry), entry.exists()  # somebody's folder: no mark
