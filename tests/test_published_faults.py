@@ -198,8 +198,11 @@ def test_the_cifar10_download_times_out_too(monkeypatch, tmp_path):
             within_deadline(load_cifar10)
 
 
-def test_staging_left_by_a_killed_import_is_removed_by_the_next_import(models):
+@pytest.mark.parametrize("before", ["nothing", "every model"])
+def test_staging_left_by_a_killed_import_is_removed_by_the_next_import(models, before):
     folder, keys = models
+    if before == "every model":
+        assert main(["models", "import", str(folder)]) == 0  # the next import skips all
     left = cache_dir() / f".cnnlesson-staging-{keys[0]}-99999-0000abcd"
     left.mkdir(parents=True)
     (left / "model.weights.h5").write_bytes(b"half")

@@ -60,7 +60,8 @@ def load_or_train(entry: Path, model, train, *, recipe: dict, rebuild, cache=Tru
     model fetched from a site for that recipe earlier (whatever this machine's key for it
     is); then, under the entry's lock (a second process that needs the same entry waits,
     then loads it), ``fetch`` is asked for the site's model and the trained model is
-    stored; else ``train`` trains it and the result is stored.  Unusable entries are
+    stored; else ``train`` trains it and the result is stored.  Staging folders that
+    killed writes left are removed first.  Unusable entries are
     warned about (:class:`CacheWarning`), removed when they are the package's own, and
     had again.  Before anything is written, the cache must be writable (else
     :class:`CacheNotWritableError`).
@@ -110,6 +111,8 @@ def load_or_train(entry: Path, model, train, *, recipe: dict, rebuild, cache=Tru
     """
     if not cache:
         return Outcome(model, train(model), "trained", entry.name)
+    # What killed writes left (by name: no entry is read), also where nothing is written now.
+    remove_stale_staging(entry.parent)
     quiet = train is None  # an import says itself why it did not import a model
     model, result = _load(entry, model, recipe, rebuild, quiet)
     if result is not None:
@@ -122,7 +125,6 @@ def load_or_train(entry: Path, model, train, *, recipe: dict, rebuild, cache=Tru
             if result is not None:
                 return Outcome(model, result, "cache", imported.name)
     check_writable(entry.parent, training=train is not None)
-    remove_stale_staging(entry.parent)
     with entry_lock(entry):
         if not in_the_way:  # another process's entry, written meanwhile
             model, result = _load(entry, model, recipe, rebuild, quiet)

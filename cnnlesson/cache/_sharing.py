@@ -140,6 +140,8 @@ def remove_stale_staging(folder: Path | None = None) -> list:
                     pass
             except filelock.Timeout:
                 continue  # its writer is at work
+            except OSError:
+                continue  # a cache that cannot be written: nothing can be removed either
         shutil.rmtree(staging, ignore_errors=True)
         removed.append(staging)
     return removed
