@@ -5,8 +5,8 @@ and ``release``.
 Options after ``--``: ``--quick`` (small subset, a few epochs, pages bannered),
 ``--no-exec`` (no code runs: for editing prose), ``--clean`` (from scratch),
 ``--baseurl=URL`` (the site's public address, cited on the Cite page),
-``--models-from=SOURCE`` (import a built site's trained models first, so that the build
-trains nothing it published).
+``--models-from=SOURCE`` (fetch each model the build needs from a built site's published
+ones, so that the build trains nothing it published).
 """
 
 import json
@@ -172,33 +172,36 @@ def docs(session):
     # JAX: the errata page measures the tutorial's loss on it beside TensorFlow.
     session.install("-e", ".[docs]", "setuptools>=77", JAX)
     build_wheel(session, build.downloads, values["--baseurl"])
-    # Every model the build trains or loads is logged here, to be published at the end.
-    env = {"CNNLESSON_PROFILE": profile, "CNNLESSON_MODELS_USED": str(build.models_used)}
+    # Which models each page and example uses is recorded under models-used/, one record
+    # per document (conf.py, docs/_ext/models_used.py), to be published at the end.
+    env = {"CNNLESSON_PROFILE": profile}
     if values["--baseurl"]:
         env["CNNLESSON_BASEURL"] = values["--baseurl"]
-    if values["--models-from"] and "--no-exec" not in options:
-        # Every model the source published enters the training cache, checked: the build
-        # then loads what it would otherwise train.
-        # A model refused (exit status 1: one no longer fits the network, say) is trained
-        # by the build instead; each refusal is printed with its reason.
-        session.run("python", "-m", "cnnlesson", "models", "import", values["--models-from"],
-                    success_codes=[0, 1])
+    if values["--models-from"]:
+        # A model the build needs and the training cache lacks is fetched from the source,
+        # checked, instead of trained (one the source cannot give is trained, with a line
+        # that says why).
+        env["CNNLESSON_MODELS_FROM"] = values["--models-from"]
     extra = []
     if "--no-exec" in options:
         env["CNNLESSON_NO_EXEC"] = "1"
         extra = ["-D", "plot_gallery=0"]
     else:
         # The explorer page's data, which conf.py publishes as it is (html_extra_path).
-        session.run("python", "-m", "cnnlesson.export", str(build.site_extra), env=env)
+        build.models_used.mkdir(parents=True, exist_ok=True)
+        session.run("python", "-m", "cnnlesson.export", str(build.site_extra),
+                    env={**env, "CNNLESSON_MODELS_USED":
+                         str(build.models_used / "explorer-data.txt")})
     session.run(
         "sphinx-build", "-W", "--keep-going", "-b", "html", "-d", str(build.doctrees),
         *extra, str(DOCS), str(build.html), env=env,
     )
     if "--no-exec" not in options:
-        # The models the pages and examples trained or loaded (conf.py has them logged),
-        # published under models/ of the site for students and other builds to reuse.
+        # The models the pages and examples use now, published under models/ of the site
+        # for students and other builds to reuse.
+        # A model a record names that the cache lacks is left out with a line (status 1).
         session.run("python", "-m", "cnnlesson", "models", "publish", str(build.html / "models"),
-                    "--used", str(build.models_used))
+                    "--used", str(build.models_used), success_codes=[0, 1])
     for download in sorted(build.downloads.glob("cnnlesson-*")):
         session.log(f"built {download.relative_to(ROOT)}")
     session.log(f"open {build.html / 'index.html'}")

@@ -3,7 +3,7 @@
 - ``python -m cnnlesson train [--model NAME]`` trains a network through the cache;
 - ``python -m cnnlesson models import SOURCE`` adds a site's published models to the cache;
 - ``python -m cnnlesson models list`` shows what the cache holds;
-- ``python -m cnnlesson models publish FOLDER --used LOG`` writes the models a build used.
+- ``python -m cnnlesson models publish FOLDER --used RECORDS`` writes the models a build used.
 
 The last line printed is one JSON object, so scripts can read the result with
 ``tail -n 1``.
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from cnnlesson import published
 from cnnlesson._interrupts import honoured, raise_if_interrupted
+from cnnlesson._web import DEFAULT_TIMEOUT, TIMEOUT_VARIABLE, checked_timeout
 from cnnlesson.cache import CacheNotWritableError, cache_dir, cached_results
 from cnnlesson.data import DatasetError
 from cnnlesson.train import MODELS
@@ -42,6 +43,13 @@ def _seed(text):
         raise argparse.ArgumentTypeError(
             f"--seed must be an integer from 0 to {2**32 - 1}, got {text!r}")
     return value
+
+
+def _timeout(text):
+    try:
+        return checked_timeout(text, "--timeout")
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _parser():
@@ -79,11 +87,16 @@ def _parser():
     imports.add_argument("source", help="a built site, its models/ folder, a zip of either, "
                          "or an http(s) address of one")
     imports.add_argument("--only", nargs="+", metavar="KEY", help="import only these keys")
+    imports.add_argument("--timeout", type=_timeout, metavar="SECONDS", default=None,
+                         help="how long a read from an http(s) address waits for the "
+                         f"connection and each next piece of data (default: "
+                         f"${TIMEOUT_VARIABLE}, else {DEFAULT_TIMEOUT:g})")
     verbs.add_parser("list", help="show the models in the training cache")
     publish = verbs.add_parser("publish", help="write the models a build used, with an index")
     publish.add_argument("folder", help="where to write them (a site's models/ folder)")
-    publish.add_argument("--used", required=True, metavar="LOG",
-                         help="the log of CNNLESSON_MODELS_USED that the build wrote")
+    publish.add_argument("--used", required=True, metavar="RECORDS",
+                         help="the records of used models that the build wrote (a folder "
+                         "of them, docs/_build/<profile>/models-used, or one file)")
     return parser
 
 
@@ -122,47 +135,77 @@ def _train(arguments):
     return 0
 
 
-def _models(arguments):
+def _import(arguments):
+    """``models import``: exit status 0 when every model was imported or skipped, 1 when
+    any was refused or the source did not answer in time, 2 when the source is not one."""
     try:
-        if arguments.verb == "import":
-            outcome = published.import_models(arguments.source, keys=arguments.only)
-            return 1 if outcome["refused"] else 0
-        if arguments.verb == "publish":
-            if not Path(arguments.used).is_file():
-                raise FileNotFoundError(
-                    f"no log of used models at {arguments.used}: a docs build writes it "
-                    "(nox -s docs names it in CNNLESSON_MODELS_USED)")
-            keys = published.used_keys(arguments.used)
-            index = published.publish_models(keys, arguments.folder)
-            size = sum(f["size"] for m in index["models"] for f in m["files"].values())
-            missing = sorted(set(keys) - {m["cache_key"] for m in index["models"]})
-            for key in missing:
-                why = ("its cache entry is unusable" if (cache_dir() / key).exists()
-                       else "is not in the training cache")
-                print(f"error: model {key} was used but {why}, so it is not published; "
-                      "build with --clean to train it again", file=sys.stderr)
-            print(json.dumps({"published": len(index["models"]), "bytes": size,
-                              "missing": missing}))
-            return 1 if missing else 0
-    except (published.ModelsSourceError, CacheNotWritableError, OSError) as error:
+        outcome = published.import_models(arguments.source, keys=arguments.only,
+                                          timeout=arguments.timeout)
+    except (published.ModelsSourceError, CacheNotWritableError, ValueError, OSError) as error:
         raise_if_interrupted()
         print(f"error: {error}", file=sys.stderr)
+        print(json.dumps({"imported": 0, "skipped": 0, "refused": 0, "error": str(error)}))
+        return 1 if isinstance(error, published.UnreachableSourceError) else 2
+    return 1 if outcome["refused"] else 0
+
+
+def _publish(arguments):
+    """``models publish``: exit status 0 when every used model was published, 1 when any
+    was left out (each said in one line), 2 when nothing could be published."""
+    try:
+        if not Path(arguments.used).exists():
+            raise FileNotFoundError(
+                f"no record of used models at {arguments.used}: a docs build writes them "
+                "(docs/_build/<profile>/models-used/)")
+        keys = published.used_keys(arguments.used)
+        index = published.publish_models(
+            keys, arguments.folder, report=lambda line: print(f"error: {line}", file=sys.stderr))
+    except (ValueError, OSError) as error:
+        raise_if_interrupted()
+        print(f"error: {error}", file=sys.stderr)
+        print(json.dumps({"published": 0, "bytes": 0, "missing": [], "error": str(error)}))
         return 2
+    size = sum(f["size"] for m in index["models"] for f in m["files"].values())
+    missing = sorted(set(keys) - {m["cache_key"] for m in index["models"]})
+    used = Path(arguments.used)
+    for record in sorted(used.rglob("*.txt")) if used.is_dir() and missing else []:
+        named = sorted(set(published.used_keys(record)) & set(missing))
+        if named:
+            print(f"error: {record.relative_to(used)} names {', '.join(named)}: run that page "
+                  "or example again to record the models it uses now", file=sys.stderr)
+    print(json.dumps({"published": len(index["models"]), "bytes": size, "missing": missing}))
+    return 1 if missing else 0
+
+
+def _models(arguments):
+    if arguments.verb == "import":
+        return _import(arguments)
+    if arguments.verb == "publish":
+        return _publish(arguments)
     if cache_dir().exists() and not cache_dir().is_dir():
         print(f"error: the training cache {cache_dir()} is a file, not a folder; set "
               "CNNLESSON_CACHE_DIR to a folder", file=sys.stderr)
+        print(json.dumps({"models": 0, "error": "the training cache is a file"}))
         return 2
     results = cached_results()
     print(f"training cache {cache_dir()}: {len(results)} model{'s' if len(results) != 1 else ''}")
     for result in results:
-        recipe = result["recipe"]
-        images = "all" if recipe.get("subset") is None else f"{recipe['subset']:,}"
-        origin = " (imported)" if result.get("imported_from") else ""
-        print(f"{result['cache_key']}  {recipe.get('model', '?'):14s} "
-              f"{recipe['epochs']:>3} epochs, {images:>6} images  "
-              f"test accuracy {result['test_accuracy']:.1%}{origin}")
+        print(_listed(result))
     print(json.dumps({"models": len(results)}))
     return 0
+
+
+def _listed(result: dict) -> str:
+    """One line of ``models list``: key, network, schedule, accuracy, and where it came from."""
+    origin = " (imported)" if result.get("imported_from") else ""
+    try:
+        recipe = result["recipe"]
+        images = "all" if recipe.get("subset") is None else f"{recipe['subset']:,}"
+        return (f"{result['cache_key']}  {recipe.get('model', '?'):14s} "
+                f"{recipe['epochs']:>3} epochs, {images:>6} images  "
+                f"test accuracy {result['test_accuracy']:.1%}{origin}")
+    except (KeyError, TypeError, ValueError, AttributeError):  # written by other code
+        return f"{result['cache_key']}  (its result.json records no recipe this version reads)"
 
 
 if __name__ == "__main__":

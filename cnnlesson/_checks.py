@@ -21,7 +21,7 @@ def positive_int(value, name):
     return value
 
 
-def _int_tuple(value, length, name):
+def int_tuple(value, length, name):
     if isinstance(value, (tuple, list)):
         if len(value) != length:
             raise ValueError(f"{name} must be an int or a {length}-tuple, got {value!r}")
@@ -29,7 +29,7 @@ def _int_tuple(value, length, name):
     return (positive_int(value, name),) * length
 
 
-def _check_padding(padding):
+def check_padding(padding):
     mode = str(padding).lower()
     if mode not in PADDINGS:
         raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")

@@ -50,13 +50,9 @@ cnnlesson_profile_name = PROFILE.name
 #: This build's folders under docs/_build/<profile>/ (docs/_ext/build_layout.py).
 BUILD = layout(PROFILE.name)
 
-# Every model the examples (here) and the pages (in their kernels, which inherit the
-# environment) train or load is logged, so that nox -s docs can publish it under models/.
-# The log lives as long as the notebook cache beside it: a page that is not run again
-# used the models it logged when it ran.
-from cnnlesson.published import USED_VARIABLE  # noqa: E402
-
-os.environ.setdefault(USED_VARIABLE, str(BUILD.models_used))
+# Which models each page and example trains or loads, one record per document, so that
+# nox -s docs publishes those under models/ (docs/_ext/models_used.py).
+cnnlesson_models_used = "" if NO_EXEC else str(BUILD.models_used)
 # Where the errata page keeps the losses it measured on each backend (its kernel reads it).
 os.environ["CNNLESSON_BACKEND_LOSSES"] = str(BUILD.backend_losses)
 
@@ -106,6 +102,8 @@ extensions = [
     "pdf_edition",
     # The exercises as an otter-grader assignment in the course pack.
     "assignment",
+    # One record per page and example of the trained models it uses.
+    "models_used",
 ]
 
 templates_path = ["_templates"]
@@ -169,7 +167,7 @@ sphinx_gallery_conf = {
     "within_subsection_order": FunctionSortKey(lesson_order, "the lesson's order"),
     "matplotlib_animations": False,
     "image_scrapers": ("gallery_support.scrape_with_alt_text",),
-    "reset_modules": ("matplotlib", "gallery_support.release_keras"),
+    "reset_modules": ("matplotlib", "gallery_support.release_keras", "models_used.per_example"),
     # After the last example too, so the notebook kernels start beside a lean build.
     "reset_modules_order": "both",
     "capture_repr": ("_repr_html_", "__repr__"),

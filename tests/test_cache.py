@@ -19,14 +19,12 @@ from cnnlesson.cache import (
     CacheWarning,
     cache_dir,
     cached_results,
-    check_writable,
-    entry_lock,
     load_or_train,
     record_loads,
-    remove_stale_staging,
-    store_entry,
-    verify_entry,
 )
+from cnnlesson.cache._read import verify_entry
+from cnnlesson.cache._sharing import check_writable, entry_lock, remove_stale_staging
+from cnnlesson.cache._store import store_entry
 
 TINY_RECIPE = {"epochs": 1, "batch_size": 16, "subset": 32, "verbose": 0}
 
@@ -257,9 +255,9 @@ def test_two_identical_trainings_started_together_train_once(tmp_path):
         return {"recipe": {"seed": 0}, "test_accuracy": 0.25}
 
     def run(name):
-        model, result, from_cache = load_or_train(
+        model, result, how, _ = load_or_train(
             entry, small_model(), slow_train, recipe={"seed": 0}, rebuild=small_model)
-        results[name] = (from_cache, result["test_accuracy"], model.get_weights())
+        results[name] = (how != "trained", result["test_accuracy"], model.get_weights())
 
     threads = [threading.Thread(target=run, args=(name,)) for name in ("a", "b")]
     for thread in threads:

@@ -149,8 +149,9 @@ def test_an_interrupted_download_leaves_nothing_half_imported(site):
     finally:
         server.shutdown()
     assert outcome["imported"] == [] and len(outcome["refused"]) == 2
-    assert "not fetched" in " ".join(lines)
-    assert cache_names() == []  # no entry, no staging folder, no download left over
+    assert "/model.weights.h5: the connection broke off after" in " ".join(lines)
+    # No entry, no staging folder, no download left over: only the entries' locks.
+    assert all(name.startswith(".cnnlesson-lock-") for name in cache_names())
 
 
 @pytest.mark.parametrize("damage", ["tampered weights", "missing weights", "recipe mismatch",
@@ -171,17 +172,18 @@ def test_a_damaged_model_is_refused_naming_the_file_and_leaves_no_trace(site, da
         expected = f"{key}/model.weights.h5: missing"
     elif damage == "recipe mismatch":
         edit_index(folder, lambda model: model["recipe"].update(epochs=7))
-        expected = f"{key}/result.json: its recipe"
+        expected = f"{key}/result.json: the network its recipe names is not the one"
     else:  # a consistent publication whose recipe names another network than it holds
         result_path = model_folder / "result.json"
         result = json.loads(result_path.read_text())
         result["recipe"]["conv_kernel_sizes"] = [5, 5]
         result_path.write_text(json.dumps(result))
-        from cnnlesson.cache import file_digest
+        import hashlib
 
         def consistent(model):
             model["recipe"] = result["recipe"]
-            model["files"]["result.json"] = {"sha256": file_digest(result_path),
+            model["files"]["result.json"] = {"sha256": hashlib.sha256(
+                                                 result_path.read_bytes()).hexdigest(),
                                              "size": result_path.stat().st_size}
         edit_index(folder, consistent)
         expected = f"{key}/result.json: the network its recipe names is not the one"
@@ -199,14 +201,14 @@ def test_a_model_trained_with_other_library_versions_is_used_with_a_notice(
         site, monkeypatch, capsys):
     folder, trained = site
     import_models(folder, report=lambda line: None)
-    import cnnlesson.cache
     import cnnlesson.cache._keys
+    import cnnlesson.train._run
 
     real = cnnlesson.cache.library_versions
     backend = real()["backend"]
     other = functools.wraps(real)(lambda: {**real(), backend: "9.9.9"})
     monkeypatch.setattr(cnnlesson.cache._keys, "library_versions", other)  # in the cache key
-    monkeypatch.setattr(cnnlesson.cache, "library_versions", other)
+    monkeypatch.setattr(cnnlesson.train._run, "library_versions", other)  # in the notice
     loaded = train_lesson_model(**RECIPE)
     assert loaded.from_cache and loaded.cache_key == trained[0].cache_key
     assert loaded.test_accuracy == trained[0].test_accuracy
@@ -238,54 +240,68 @@ def test_a_source_without_an_index_is_refused_with_what_to_name(tmp_path, capsys
 def test_the_used_log_keeps_each_key_once_in_order(tmp_path, monkeypatch):
     log = tmp_path / "used.txt"
     monkeypatch.setenv("CNNLESSON_MODELS_USED", str(log))
-    for key in ("b" * 24, "a" * 24, "b" * 24, "not-a-key"):
+    for key in ("b" * 24, "a" * 24, "b" * 24):
         record_use(key)
+    with pytest.raises(ValueError, match="not-a-key"):
+        record_use("not-a-key")
+    with log.open("a") as handle:
+        handle.write("written by hand\n")
     assert used_keys(log) == ["b" * 24, "a" * 24]
     shutil.rmtree(tmp_path)
     assert used_keys(log) == []
 
 
-def test_publishing_says_which_used_model_the_cache_lacks(tiny_cifar10, tmp_path, capsys,
-                                                          monkeypatch):
+def test_publishing_says_once_which_used_model_the_cache_lacks(tiny_cifar10, tmp_path, capsys,
+                                                               monkeypatch):
     log = tmp_path / "used.txt"
     monkeypatch.setenv("CNNLESSON_MODELS_USED", str(log))
     trained = train_lesson_model(**RECIPE)
     record_use("f" * 24)  # logged by a page, then lost from the cache
-    with pytest.warns(CacheWarning, match="is not published"):
-        assert main(["models", "publish", str(tmp_path / "models"), "--used", str(log)]) == 1
+    assert main(["models", "publish", str(tmp_path / "models"), "--used", str(log)]) == 1
     captured = capsys.readouterr()
     assert json.loads(captured.out.strip().splitlines()[-1]) == {
         "published": 1, "bytes": pytest.approx(1, abs=10**9), "missing": ["f" * 24]}
-    assert f"model {'f' * 24} was used but is not in the training cache" in captured.err
+    said = [line for line in captured.err.splitlines() if "f" * 24 in line]
+    assert len(said) == 1 and "the training cache" in said[0] and "does not hold it" in said[0]
+    assert "--clean" not in captured.err
     assert (tmp_path / "models" / trained.cache_key / "model.weights.h5").is_file()
 
 
 def test_publishing_again_replaces_only_its_own_files(tiny_cifar10, tmp_path):
     trained = train_lesson_model(**RECIPE)
+    other = train_lesson_model(**{**RECIPE, "seed": 1})
     folder = tmp_path / "models"
-    publish_models([trained.cache_key], folder)
-    stale = folder / ("e" * 24)  # an earlier publication's model, no longer used
-    stale.mkdir()
-    (stale / "result.json").write_text("{}")
+    publish_models([trained.cache_key, other.cache_key], folder)
     (folder / "notes.txt").write_text("mine")
-    index = publish_models([trained.cache_key], folder)
+    index = publish_models([trained.cache_key], folder)  # the other is no longer used
     assert [m["cache_key"] for m in index["models"]] == [trained.cache_key]
     assert sorted(p.name for p in folder.iterdir()) == [trained.cache_key, "index.json",
                                                         "notes.txt"]
-    # A folder in a model's place that holds somebody's files is refused, and kept.
+    # A folder in a model's place that holds somebody's files is left out, and kept.
     (folder / trained.cache_key / "mine.txt").write_text("mine")
-    with pytest.raises(FileExistsError, match="did not publish"):
-        publish_models([trained.cache_key], folder)
+    with pytest.warns(CacheWarning, match="is in the way"):
+        assert publish_models([trained.cache_key], folder)["models"] == []
     assert (folder / trained.cache_key / "mine.txt").read_text() == "mine"
-    assert json.loads((folder / "index.json").read_text()) == index
+
+
+def test_a_site_published_before_folders_were_marked_is_republished(tiny_cifar10, tmp_path):
+    trained = train_lesson_model(**RECIPE)
+    other = train_lesson_model(**{**RECIPE, "seed": 1})
+    folder = tmp_path / "models"
+    publish_models([trained.cache_key, other.cache_key], folder)
+    for key in (trained.cache_key, other.cache_key):
+        (folder / key / ".cnnlesson-mark").unlink()  # as cnnlesson 0.1.0 wrote them
+    index = publish_models([trained.cache_key], folder)
+    assert [m["cache_key"] for m in index["models"]] == [trained.cache_key]
+    assert sorted(p.name for p in folder.iterdir()) == [trained.cache_key, "index.json"]
 
 
 def test_an_address_that_does_not_answer_is_asked_once(monkeypatch):
     # Offline, a student waits for one timeout, not one per address tried.
     asked = []
 
-    def no_answer(url, timeout):
-        asked.append(url)
+    def no_answer(request, timeout):
+        asked.append(request.full_url)
         raise urllib.error.URLError("timed out")
 
     monkeypatch.setattr(urllib.request, "urlopen", no_answer)

@@ -150,3 +150,54 @@ def test_no_cache_says_why_it_trains(tiny_cifar10, capsys):
     assert main([*command, "--no-cache"]) == 0  # the model is in the cache now
     error = capsys.readouterr().err
     assert "(the training cache is off;" in error and "not in the training cache" not in error
+
+
+def _sequential(input_shape, classes, compile=True):
+    import keras
+
+    model = keras.Sequential([keras.Input(input_shape), keras.layers.Flatten(),
+                              keras.layers.Dense(classes)])
+    if compile:
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
+BAD_BUILDS = {
+    "uncompiled": (lambda seed=0: _sequential((32, 32, 3), 10, compile=False),
+                   "call model.compile"),
+    "not a model": (lambda seed=0: "a model", "must return a compiled keras.Model"),
+    "takes no seed": (lambda: _sequential((32, 32, 3), 10), "build must accept seed="),
+    "wrong input": (lambda seed=0: _sequential((28, 28, 1), 10), "32×32×3 images"),
+    "wrong output": (lambda seed=0: _sequential((32, 32, 3), 5), "10 class scores"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_BUILDS))
+def test_a_build_that_cannot_train_is_refused_before_the_data_is_loaded(case, monkeypatch):
+    from cnnlesson import train_model
+
+    def no_data(*args, **kwargs):
+        raise AssertionError("the data must not be loaded for a build that cannot train")
+
+    monkeypatch.setattr("cnnlesson.train._run.load_cifar10", no_data)
+    build, message = BAD_BUILDS[case]
+    with pytest.raises(ValueError, match=message) as refused:
+        train_model(build, epochs=1, batch_size=16, subset=32, verbose=0)
+    assert "\n" not in str(refused.value)
+
+
+def test_a_model_in_place_of_its_build_function_is_refused():
+    from cnnlesson import build_lesson_model, train_model
+
+    with pytest.raises(ValueError, match="without the parentheses"):
+        train_model(build_lesson_model(), epochs=1)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"seed": -1}, "seed must be an integer from 0"), ({"seed": 1.5}, "seed must be"),
+    ({"seed": True}, "seed must be"), ({"cache": "no"}, "cache must be True or False"),
+    ({"verbose": 5}, "verbose must be 0, 1 or 2"),
+])
+def test_other_bad_arguments_are_value_errors_naming_them(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        train_lesson_model(**{**TINY_RECIPE, **kwargs})

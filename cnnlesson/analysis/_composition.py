@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 
 from cnnlesson._checks import positive_int, real_array
-from cnnlesson.analysis._convolution import _as_batch, _as_bias, _as_kernel, apply_conv2d
+from cnnlesson.analysis._convolution import apply_conv2d, as_batch, as_bias, as_kernel
 from cnnlesson.analysis._sizes import conv_output_size
 
 
@@ -55,7 +55,7 @@ def compose_kernels(k1, k2, b1=None, b2=None):
     >>> bool(np.allclose(apply_conv2d(apply_conv2d(x, k1), k2), apply_conv2d(x, kernel)))
     True
     """
-    k1, k2 = _as_kernel(k1, "k1"), _as_kernel(k2, "k2")
+    k1, k2 = as_kernel(k1, "k1"), as_kernel(k2, "k2")
     if k1.shape[3] != k2.shape[2]:
         raise ValueError(f"k1 has {k1.shape[3]} output channels but k2 expects "
                          f"{k2.shape[2]} input channels")
@@ -64,9 +64,9 @@ def compose_kernels(k1, k2, b1=None, b2=None):
     for a in range(kh2):
         for b in range(kw2):
             kernel[a:a + kh1, b:b + kw1] += k1 @ k2[a, b]
-    bias = np.zeros(filters) if b2 is None else _as_bias(b2, filters, "b2").copy()
+    bias = np.zeros(filters) if b2 is None else as_bias(b2, filters, "b2").copy()
     if b1 is not None:
-        bias += _as_bias(b1, mid, "b1") @ k2.sum(axis=(0, 1))
+        bias += as_bias(b1, mid, "b1") @ k2.sum(axis=(0, 1))
     return kernel, bias
 
 
@@ -139,7 +139,7 @@ def best_conv_fit(images, target, size=5):
     >>> best_conv_fit(x, relu_stack).residual > 0.05
     True
     """
-    x, _ = _as_batch(images)
+    x, _ = as_batch(images)
     y = real_array(target, "target", np.float64)
     size = positive_int(size, "size")
     if y.ndim == 3:

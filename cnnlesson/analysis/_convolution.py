@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnnlesson._checks import _check_padding, positive_int, real_array
+from cnnlesson._checks import check_padding, positive_int, real_array
 from cnnlesson.analysis._sizes import conv_output_size
 
 #: ITU-R BT.601 luma weights for R, G, B: the classic colour-to-grey 1x1 convolution.
 GREY_WEIGHTS = (0.299, 0.587, 0.114)
 
 
-def _as_batch(images, name="images"):
+def as_batch(images, name="images"):
     x = real_array(images, name, np.float64)
     if x.ndim not in (3, 4):
         raise ValueError(f"{name} must be (height, width, channels) or a batch of those, "
@@ -27,7 +27,7 @@ def _as_batch(images, name="images"):
     return (x[None], True) if x.ndim == 3 else (x, False)
 
 
-def _as_kernel(kernel, name="kernel"):
+def as_kernel(kernel, name="kernel"):
     k = real_array(kernel, name, np.float64)
     if k.ndim != 4:
         raise ValueError(f"{name} must have the Keras layout (height, width, in_channels, "
@@ -76,13 +76,13 @@ def apply_conv2d(images, kernel, bias=None, padding="valid", stride=1):
     >>> apply_conv2d(image, np.ones((3, 3, 1, 1)), padding="same").shape
     (4, 4, 1)
     """
-    x, single = _as_batch(images)
-    k = _as_kernel(kernel)
+    x, single = as_batch(images)
+    k = as_kernel(kernel)
     kh, kw, cin, filters = k.shape
     if x.shape[-1] != cin:
         raise ValueError(f"images have {x.shape[-1]} channels but the kernel expects {cin}")
     s = positive_int(stride, "stride")
-    if _check_padding(padding) == "same":
+    if check_padding(padding) == "same":
         x = np.pad(x, ((0, 0), _same_pads(x.shape[1], kh, s), _same_pads(x.shape[2], kw, s),
                        (0, 0)))
     oh, ow = conv_output_size(x.shape[1], kh, s), conv_output_size(x.shape[2], kw, s)
@@ -92,11 +92,11 @@ def apply_conv2d(images, kernel, bias=None, padding="valid", stride=1):
         for b in range(kw):
             out += x[:, a:a + s * (oh - 1) + 1:s, b:b + s * (ow - 1) + 1:s, :] @ k[a, b]
     if bias is not None:
-        out += _as_bias(bias, filters)
+        out += as_bias(bias, filters)
     return out[0] if single else out
 
 
-def _as_bias(bias, filters, name="bias"):
+def as_bias(bias, filters, name="bias"):
     b = real_array(bias, name, np.float64)
     if b.shape != (filters,):
         raise ValueError(f"{name} must have shape ({filters},), got {b.shape}")
@@ -131,16 +131,16 @@ def conv2d_layer_with_weights(kernel, bias=None, padding="valid", activation=Non
     """
     import keras
 
-    k = _as_kernel(kernel)
+    k = as_kernel(kernel)
     try:
         keras.activations.get(activation)
     except ValueError:  # Keras's message names the value but not the argument
         raise ValueError("activation must be the name of a Keras activation (such as "
                          f"'relu') or a function, got {activation!r}") from None
-    layer = keras.layers.Conv2D(k.shape[3], k.shape[:2], padding=_check_padding(padding),
+    layer = keras.layers.Conv2D(k.shape[3], k.shape[:2], padding=check_padding(padding),
                                 activation=activation, use_bias=bias is not None)
     layer.build((None, None, None, k.shape[2]))
-    weights = [k] if bias is None else [k, _as_bias(bias, k.shape[3])]
+    weights = [k] if bias is None else [k, as_bias(bias, k.shape[3])]
     layer.set_weights([w.astype("float32") for w in weights])
     return layer
 
@@ -169,7 +169,7 @@ def mix_channels_1x1(images, weights, bias=None):
     >>> mix_channels_1x1(pixel, GREY_WEIGHTS)
     array([[[0.5925]]])
     """
-    x, single = _as_batch(images)
+    x, single = as_batch(images)
     w = real_array(weights, "weights", np.float64)
     w = w[:, None] if w.ndim == 1 else w
     if w.ndim != 2 or w.shape[0] != x.shape[-1]:

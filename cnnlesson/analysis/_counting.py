@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from cnnlesson._checks import _int_tuple, flag, positive_int
+from cnnlesson._checks import flag, int_tuple, positive_int
 from cnnlesson.analysis._models import leaf_layers, require_model
 
 
@@ -41,7 +41,7 @@ def conv2d_params(kernel_size, in_channels, filters, use_bias=True):
     >>> conv2d_params((3, 3), 32, 32)
     9248
     """
-    kh, kw = _int_tuple(kernel_size, 2, "kernel_size")
+    kh, kw = int_tuple(kernel_size, 2, "kernel_size")
     cin = positive_int(in_channels, "in_channels")
     f = positive_int(filters, "filters")
     return kh * kw * cin * f + (f if flag(use_bias, "use_bias") else 0)
@@ -73,7 +73,7 @@ def conv3d_params(kernel_size, in_channels, filters, use_bias=True):
     >>> conv3d_params((3, 3, 3), 3, 32, use_bias=False)
     2592
     """
-    kd, kh, kw = _int_tuple(kernel_size, 3, "kernel_size")
+    kd, kh, kw = int_tuple(kernel_size, 3, "kernel_size")
     cin = positive_int(in_channels, "in_channels")
     f = positive_int(filters, "filters")
     return kd * kh * kw * cin * f + (f if flag(use_bias, "use_bias") else 0)
@@ -116,7 +116,7 @@ class LayerParams(NamedTuple):
     keras: int
 
 
-def _layer_in_channels(layer, axis=-1):
+def layer_in_channels(layer, axis=-1):
     """The size of the layer's input along ``axis``: its channels, by default."""
     try:
         return int(layer.input.shape[axis])
@@ -129,15 +129,15 @@ def _formula_params(layer):
     kind = type(layer).__name__
     if kind in ("Conv2D", "Conv3D"):
         # A grouped convolution's kernel spans only its group's channels.
-        cin = _layer_in_channels(layer) // getattr(layer, "groups", 1)
+        cin = layer_in_channels(layer) // getattr(layer, "groups", 1)
         count = conv2d_params if kind == "Conv2D" else conv3d_params
         return count(layer.kernel_size, cin, layer.filters, layer.use_bias)
     if kind == "Dense":
-        return dense_params(_layer_in_channels(layer), layer.units, layer.use_bias)
+        return dense_params(layer_in_channels(layer), layer.units, layer.use_bias)
     if kind == "BatchNormalization":
         # Moving mean and variance are weights too (non-trainable), so Keras counts them.
         # There is one of each per position along the layer's axis (the channels, usually).
-        features = _layer_in_channels(layer, layer.axis)
+        features = layer_in_channels(layer, layer.axis)
         return features * (2 + bool(layer.center) + bool(layer.scale))
     if not layer.weights:
         return 0

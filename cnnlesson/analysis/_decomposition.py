@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from cnnlesson._checks import real_array
-from cnnlesson.analysis._convolution import _as_bias, _as_kernel, apply_conv2d
+from cnnlesson.analysis._convolution import apply_conv2d, as_bias, as_kernel
 
 
 class FeatureMapParts(NamedTuple):
@@ -59,14 +59,14 @@ def decompose_feature_map(image, kernel, bias, n, padding="same"):
     x = real_array(image, "image", np.float64)
     if x.ndim != 3:
         raise ValueError(f"image must be (height, width, channels), got shape {x.shape}")
-    k = _as_kernel(kernel)
+    k = as_kernel(kernel)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 <= n < k.shape[3]:
         raise ValueError(f"n must be an integer in [0, {k.shape[3]}), got {n!r}")
     if x.shape[-1] != k.shape[2]:
         raise ValueError(f"image has {x.shape[-1]} channels but the kernel expects {k.shape[2]}")
     maps = np.stack([apply_conv2d(x[..., c:c + 1], k[:, :, c:c + 1, n:n + 1], padding=padding)
                      [..., 0] for c in range(x.shape[-1])])
-    b = 0.0 if bias is None else float(_as_bias(bias, k.shape[3])[n])
+    b = 0.0 if bias is None else float(as_bias(bias, k.shape[3])[n])
     return FeatureMapParts(maps, b, maps.sum(axis=0) + b)
 
 

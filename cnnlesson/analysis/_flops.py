@@ -11,7 +11,7 @@ import math
 from typing import NamedTuple
 
 from cnnlesson._checks import flag, positive_int
-from cnnlesson.analysis._counting import _layer_in_channels
+from cnnlesson.analysis._counting import layer_in_channels
 from cnnlesson.analysis._layer_kinds import is_flop_free, layer_kind
 from cnnlesson.analysis._models import is_model, leaf_layers, require_model
 
@@ -119,12 +119,12 @@ def layer_forward_flops(layer):
         raise ValueError(f"layer {layer.name!r} is a model; pass one of its layers, or use "
                          "forward_flops_per_image(model) for the whole of it")
     if kind in ("Conv2D", "Conv3D"):
-        cin = _layer_in_channels(layer) // getattr(layer, "groups", 1)
+        cin = layer_in_channels(layer) // getattr(layer, "groups", 1)
         spatial = tuple(layer.output.shape[1:-1])
         return conv_forward_flops(spatial, tuple(layer.kernel_size), cin, layer.filters)
     if kind == "Dense":
         positions = math.prod(layer.input.shape[1:-1])
-        return dense_forward_flops(_layer_in_channels(layer), layer.units, positions)
+        return dense_forward_flops(layer_in_channels(layer), layer.units, positions)
     if is_flop_free(layer) or not layer.weights:
         return 0
     raise ValueError(f"no FLOP formula for layer {layer.name!r} of type {kind}")

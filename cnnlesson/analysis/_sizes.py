@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from cnnlesson._checks import _check_padding, described, positive_int
+from cnnlesson._checks import check_padding, described, positive_int
 from cnnlesson.analysis._graph import layer_steps
 from cnnlesson.analysis._layer_kinds import CONVOLUTION
 from cnnlesson.analysis._models import is_model
@@ -49,7 +49,7 @@ def conv_output_size(input_size, kernel_size, stride=1, padding="valid", dilatio
     k = positive_int(kernel_size, "kernel_size")
     s = positive_int(stride, "stride")
     d = positive_int(dilation, "dilation")
-    if _check_padding(padding) == "same":
+    if check_padding(padding) == "same":
         return -(-n // s)
     span = d * (k - 1) + 1
     if span > n:

@@ -40,8 +40,8 @@ def recipe_key(model, recipe: dict, training_code_version: int) -> str:
     """A hash of what is trained and how: the architecture, the optimizer, the recipe.
 
     Two runs with the same recipe key differ at most in the copy of the data and the
-    library versions; a model imported from the site is used for a recipe with its recipe
-    key (see :func:`cnnlesson.cache.find_imported`).
+    library versions; a model fetched from a site is used for a recipe with its recipe
+    key (see :func:`cnnlesson.cache.load_or_train`).
 
     Examples
     --------

@@ -2,7 +2,9 @@
 
 The cache folder may hold other files (it may be a home folder or a clone): the package
 touches only names it makes itself.  Entries are named by their key, a hash; staging
-folders and locks by a prefix no other program uses.
+folders, locks and the pointers from a recipe key to an imported entry by a prefix no
+other program uses.  Only an entry that carries the package's mark
+(:mod:`cnnlesson._marks`) is ever replaced or removed.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+
+from cnnlesson._marks import is_marked
 
 CACHE_DIR_VARIABLE = "CNNLESSON_CACHE_DIR"
 
@@ -20,6 +24,8 @@ MANIFEST_FILE = "manifest.json"
 ORIGIN_FILE = "origin.json"
 #: Every file an entry holds; an entry folder with anything else was not written here.
 ENTRY_FILES = frozenset({WEIGHTS_FILE, RESULT_FILE, MANIFEST_FILE, ORIGIN_FILE})
+#: The files of an entry that make its model, as a site publishes them.
+MODEL_FILES = (WEIGHTS_FILE, RESULT_FILE)
 
 KEY_LENGTH = 24
 _KEY = re.compile(rf"[0-9a-f]{{{KEY_LENGTH}}}")
@@ -27,6 +33,9 @@ STAGING_PREFIX = ".cnnlesson-staging-"
 _STAGING = re.compile(rf"{re.escape(STAGING_PREFIX)}(?P<key>[0-9a-f]{{{KEY_LENGTH}}})"
                       r"-\d+-[0-9a-f]{8}")
 LOCK_PREFIX = ".cnnlesson-lock-"
+#: ``.cnnlesson-recipe-<recipe key>`` names the entry of a model fetched from a site for
+#: that recipe, whatever this machine's own key for it is.
+POINTER_PREFIX = ".cnnlesson-recipe-"
 
 
 def is_entry_name(name: str) -> bool:
@@ -59,26 +68,14 @@ def lock_path(entry: Path) -> Path:
     return entry.parent / f"{LOCK_PREFIX}{entry.name}"
 
 
-def holds_only_entry_files(entry: Path, names=ENTRY_FILES) -> bool:
-    """Whether ``entry`` is a real folder (not a link) holding nothing but an entry's files.
+def is_ours(entry: Path) -> bool:
+    """Whether ``entry`` is an entry the package wrote, to be replaced or removed by it."""
+    return is_marked(entry, ENTRY_FILES)
 
-    ``names`` are the file names allowed: by default those of a training-cache entry.
 
-    Examples
-    --------
-    >>> import tempfile
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> _ = (folder / "result.json").write_text("{}")
-    >>> holds_only_entry_files(folder)
-    True
-    >>> _ = (folder / "notes.txt").write_text("mine")
-    >>> holds_only_entry_files(folder)
-    False
-    """
-    if entry.is_symlink() or not entry.is_dir():
-        return False
-    return all(path.name in names and path.is_file() and not path.is_symlink()
-               for path in entry.iterdir())
+def recipe_pointer(folder: Path, key_of_recipe: str) -> Path:
+    """The file naming the entry of a model fetched from a site for ``key_of_recipe``."""
+    return folder / f"{POINTER_PREFIX}{key_of_recipe}"
 
 
 def cache_dir() -> Path:

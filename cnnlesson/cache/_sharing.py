@@ -1,5 +1,5 @@
-"""Sharing the cache: a writable folder, one lock per entry, no leftovers (see
-:mod:`cnnlesson.cache`)."""
+"""Sharing the cache: a writable folder, one lock per entry, no leftovers, and only its
+own entries ever removed (see :mod:`cnnlesson.cache`)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,15 @@ import secrets
 import shutil
 import sys
 import time
-import warnings
 from pathlib import Path
 
 from cnnlesson.cache._layout import (
     CACHE_DIR_VARIABLE,
     cache_dir,
-    holds_only_entry_files,
+    is_ours,
     lock_path,
     staging_key,
 )
-from cnnlesson.cache._store import CacheWarning, load_entry, store_entry
 
 # Staging folders (".cnnlesson-staging-<key>-<pid>-<random>") live for the seconds of a write.
 STALE_AFTER_SECONDS = 3600
@@ -31,8 +29,11 @@ class CacheNotWritableError(OSError):
     __module__ = "cnnlesson.cache"  # its public home, as tracebacks name it
 
 
-def check_writable(folder: Path | None = None) -> Path:
+def check_writable(folder: Path | None = None, *, training: bool = True) -> Path:
     """Make sure trained models can be stored in ``folder`` (the cache), before training.
+
+    ``training=False`` leaves out of the message the advice to train without the cache
+    (for an import, say).
 
     Returns
     -------
@@ -62,10 +63,11 @@ def check_writable(folder: Path | None = None) -> Path:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as error:
+        also = (", or train without the cache (cache=False; --no-cache on the command line)"
+                if training else "")
         raise CacheNotWritableError(
             f"the training cache {folder} cannot be written ({error.strerror or error}). "
-            f"Set {CACHE_DIR_VARIABLE} to a folder you can write, or train without the "
-            "cache (cache=False; --no-cache on the command line)."
+            f"Set {CACHE_DIR_VARIABLE} to a folder you can write{also}."
         ) from None
     return folder
 
@@ -138,16 +140,18 @@ def remove_stale_staging(folder: Path | None = None) -> list:
                     pass
             except filelock.Timeout:
                 continue  # its writer is at work
+            except OSError:
+                continue  # a cache that cannot be written: nothing can be removed either
         shutil.rmtree(staging, ignore_errors=True)
         removed.append(staging)
     return removed
 
 
 def discard_entry(entry: Path) -> bool:
-    """Remove an unusable entry, if it holds nothing but files the package writes.
+    """Remove an unusable entry, if it carries the package's mark and nothing but its files.
 
-    Anything else in the entry's place (a file, a link, a folder with other files) is
-    left as it is.
+    Anything else in the entry's place (a file, a link, a folder without the mark or
+    with other files) is left as it is.
 
     Returns
     -------
@@ -158,136 +162,19 @@ def discard_entry(entry: Path) -> bool:
     --------
     >>> import tempfile
     >>> from pathlib import Path
+    >>> from cnnlesson._marks import write_mark
     >>> entry = Path(tempfile.mkdtemp()) / "example"
     >>> entry.mkdir(); _ = (entry / "result.json").write_text("{")
+    >>> discard_entry(entry), entry.exists()  # somebody's folder: no mark
+    (False, True)
+    >>> write_mark(entry)
     >>> discard_entry(entry), entry.exists()
     (True, False)
-    >>> _ = entry.write_text("somebody's file")
-    >>> discard_entry(entry), entry.exists()
-    (False, True)
     """
-    if not holds_only_entry_files(entry):
+    if not is_ours(entry):
         return False
     shutil.rmtree(entry, ignore_errors=True)
     return not entry.exists()
-
-
-def load_or_train(entry: Path, model, train, *, recipe: dict, rebuild, cache=True):
-    """The cached result for ``entry``, or a new training run that is then stored.
-
-    Unusable entries are warned about (:class:`CacheWarning`), removed and trained
-    again.  Before training, the cache must be writable (else
-    :class:`CacheNotWritableError`); the training itself runs under the entry's lock,
-    so a second process that needs the same entry waits and then loads it.
-
-    Parameters
-    ----------
-    entry : pathlib.Path
-        The entry's folder, ``cache_dir() / cache_key(...)``.
-    model : keras.Model
-        The freshly built, compiled model: loaded into, or trained.
-    train : callable
-        ``train(model)`` trains in place and returns the JSON-ready result, with a
-        ``"recipe"`` item.
-    recipe : dict
-        The recipe the entry must record.
-    rebuild : callable
-        ``rebuild()`` returns a fresh model, used when loading an entry failed halfway.
-    cache : bool
-        False: train and store nothing, whatever is in the cache.
-
-    Returns
-    -------
-    tuple
-        ``(model, result, from_cache)``.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> from cnnlesson import build_lesson_model
-    >>> entry = Path(tempfile.mkdtemp()) / "example"
-    >>> def train(model):
-    ...     return {"recipe": {"seed": 0}, "test_accuracy": 0.5}
-    >>> model, result, from_cache = load_or_train(
-    ...     entry, build_lesson_model(), train, recipe={"seed": 0}, rebuild=build_lesson_model)
-    >>> from_cache, load_or_train(entry, build_lesson_model(), train, recipe={"seed": 0},
-    ...                           rebuild=build_lesson_model)[2]
-    (False, True)
-    """
-    if not cache:
-        return model, train(model), False
-    if entry.exists() or entry.is_symlink():
-        try:  # the usual case: a complete entry, read without waiting for any lock
-            return model, _loaded(entry, load_entry(entry, model, recipe)), True
-        except Exception as error:  # any unusable entry is trained again, never fatal
-            model = _unusable(entry, error, rebuild)
-    check_writable(entry.parent)
-    remove_stale_staging(entry.parent)
-    with entry_lock(entry):
-        if entry.exists():  # another process trained it while this one waited
-            try:
-                return model, _loaded(entry, load_entry(entry, model, recipe)), True
-            except Exception as error:
-                model = _unusable(entry, error, rebuild)
-        result = train(model)
-        store_entry(entry, model, result)
-    return model, result, False
-
-
-_load_records: list[dict] = []
-
-
-@contextlib.contextmanager
-def record_loads():
-    """Collect the training time of every entry :func:`load_or_train` loads meanwhile.
-
-    Loading takes seconds where training took minutes; whoever reports how long a
-    piece of work takes with an empty cache (the site's example timings) adds these.
-
-    Yields
-    ------
-    dict
-        Filled while the block runs: entry name -> the ``train_seconds`` its result
-        recorded.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from cnnlesson import build_lesson_model
-    >>> entry = Path(tempfile.mkdtemp()) / "example"
-    >>> def train(model):
-    ...     return {"recipe": {"seed": 0}, "train_seconds": 12.5}
-    >>> _ = load_or_train(entry, build_lesson_model(), train, recipe={"seed": 0},
-    ...                   rebuild=build_lesson_model)
-    >>> with record_loads() as loaded:
-    ...     _ = load_or_train(entry, build_lesson_model(), train, recipe={"seed": 0},
-    ...                       rebuild=build_lesson_model)
-    >>> loaded
-    {'example': 12.5}
-    """
-    loaded: dict = {}
-    _load_records.append(loaded)
-    try:
-        yield loaded
-    finally:
-        _load_records.remove(loaded)
-
-
-def _loaded(entry, result):
-    for loaded in _load_records:
-        loaded[entry.name] = float(result.get("train_seconds") or 0.0)
-    return result
-
-
-def _unusable(entry, reason, rebuild):
-    if discard_entry(entry):
-        what = "removed it; training again"
-    else:
-        what = ("it holds files cnnlesson did not write, so it is left as it is; training "
-                "again")
-    warnings.warn(f"training cache entry {entry} is unusable ({reason}); {what}",
-                  CacheWarning, stacklevel=3)
-    return rebuild()
 
 
 def _waiting_message(entry: Path) -> None:

@@ -137,7 +137,7 @@ def layer_spec(layer):
     return spec, [np.asarray(a, np.float32) for a in arrays]
 
 
-def _same_padding_before(size, kernel, stride):
+def same_padding_before(size, kernel, stride):
     """Zeros Keras adds before the first row with ``padding='same'``."""
     out = -(-size // stride)
     return max((out - 1) * stride + kernel - size, 0) // 2
@@ -216,7 +216,7 @@ def layer_geometry(model):
             window = layer.kernel_size[0] if kind == "Conv2D" else layer.pool_size[0]
             stride = layer.strides[0]
             if layer.padding == "same":
-                pad = _same_padding_before(units, window, stride)
+                pad = same_padding_before(units, window, stride)
             # The last unit's window, within the units that exist before it.
             last = min(units - 1, (shape[0] - 1) * stride - pad + window - 1)
             end = min(end, start + last * jump + size - 1)

@@ -17,7 +17,7 @@ import numpy as np
 
 from cnnlesson.analysis import decompose_feature_map
 from cnnlesson.data import scale_images
-from cnnlesson.export._layers import _same_padding_before, check_layer
+from cnnlesson.export._layers import check_layer, same_padding_before
 from cnnlesson.extract import feature_extractor
 
 
@@ -53,8 +53,8 @@ def _window(inputs, layer, unit):
     row, column, channel = unit
     size, stride = layer.pool_size[0], layer.strides[0]
     height, width = inputs.shape[:2]
-    top = _same_padding_before(height, size, stride) if layer.padding == "same" else 0
-    left = _same_padding_before(width, size, stride) if layer.padding == "same" else 0
+    top = same_padding_before(height, size, stride) if layer.padding == "same" else 0
+    left = same_padding_before(width, size, stride) if layer.padding == "same" else 0
     cells = []
     for dy in range(size):
         for dx in range(size):

@@ -8,7 +8,8 @@
 - :func:`build_design_model`: the final design, three VGG blocks with batch
   normalisation, global average pooling and augmentation; :func:`design_builder` makes
   it for one training schedule.
-- :func:`builder_for_recipe`: the builder of whichever of these a training recipe names.
+- :func:`training_recipe` and :func:`builder_for_recipe`: the one table of these networks
+  by name, from which training writes its recipes and an import rebuilds a network.
 
 Every network is compiled as the tutorial compiles its own: ``keras.optimizers.Adam``,
 sparse categorical cross-entropy and accuracy.
@@ -20,7 +21,6 @@ from cnnlesson.models._design import (
     TRAIN_IMAGES,
     build_design_model,
     build_design_step,
-    builder_for_recipe,
     design_builder,
 )
 from cnnlesson.models._layers import INPUT_SHAPE, NUM_CLASSES, TRANSLATION
@@ -30,10 +30,11 @@ from cnnlesson.models._lesson import (
     build_lesson_model,
     describe_variant,
 )
+from cnnlesson.models._recipes import builder_for_recipe, training_recipe
 
 __all__ = [
     "DESIGN_STEPS", "DESIGN_WIDTHS", "INPUT_SHAPE", "LESSON_CONV_KERNEL_SIZES", "NUM_CLASSES",
     "OUTPUT_ACTIVATIONS", "TRAIN_IMAGES", "TRANSLATION", "build_design_model",
     "build_design_step", "build_lesson_model", "builder_for_recipe", "describe_variant",
-    "design_builder",
+    "design_builder", "training_recipe",
 ]

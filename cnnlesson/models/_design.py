@@ -35,7 +35,7 @@ from cnnlesson.models._layers import (
     conv_block,
     keras_style_namer,
 )
-from cnnlesson.models._lesson import LESSON_CONV_KERNEL_SIZES, build_lesson_model
+from cnnlesson.models._lesson import build_lesson_model
 
 #: Images in CIFAR-10's training split.
 TRAIN_IMAGES = 50_000
@@ -142,6 +142,17 @@ def build_design_model(*, epochs=10, steps_per_epoch=391, widths=DESIGN_WIDTHS, 
     return model
 
 
+def design_step_name(step) -> str:
+    """The name of the network of one row of the design page's table (``model.name``).
+
+    Examples
+    --------
+    >>> design_step_name("c")
+    'design_step_c'
+    """
+    return f"design_step_{step}"
+
+
 def build_design_step(step, *, compile=True, seed=0):
     """Build one row of the design page's table: the tutorial's network after ``step``.
 
@@ -199,7 +210,7 @@ def build_design_step(step, *, compile=True, seed=0):
                      kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
                      name=name("dense")),
     ]
-    model = keras.Sequential(stack, name=f"design_step_{step}")
+    model = keras.Sequential(stack, name=design_step_name(step))
     if compile:
         compile_as_tutorial(model)
     return model
@@ -234,43 +245,3 @@ def design_builder(*, epochs, batch_size, subset=None):
     steps = -(-images // positive_int(batch_size, "batch_size"))
     return functools.partial(build_design_model, epochs=positive_int(epochs, "epochs"),
                              steps_per_epoch=steps)
-
-
-def builder_for_recipe(recipe: dict):
-    """The builder of the network a training recipe names, as the package trained it.
-
-    Parameters
-    ----------
-    recipe : dict
-        A recipe as :class:`cnnlesson.TrainingResult` records it: ``model`` (the network's
-        name), the schedule, and a variant's settings.
-
-    Returns
-    -------
-    callable
-        ``build(seed=0, compile=True)`` returning a compiled Keras model.
-
-    Raises
-    ------
-    ValueError
-        For a network the package does not build.
-
-    Examples
-    --------
-    >>> build = builder_for_recipe({"model": "design_step_c", "epochs": 2})
-    >>> build(compile=False).count_params()
-    66218
-    """
-    name = recipe.get("model")
-    if name == "lesson_cnn":
-        return functools.partial(
-            build_lesson_model,
-            conv_kernel_sizes=tuple(recipe.get("conv_kernel_sizes", LESSON_CONV_KERNEL_SIZES)),
-            output_activation=recipe.get("output_activation", "sigmoid"))
-    if name == "design_cnn":
-        return design_builder(epochs=recipe["epochs"], batch_size=recipe["batch_size"],
-                              subset=recipe.get("subset"))
-    step = name[len("design_step_"):] if isinstance(name, str) else None
-    if name and name.startswith("design_step_") and step in DESIGN_STEPS:
-        return functools.partial(build_design_step, step)
-    raise ValueError(f"the recipe names a network cnnlesson does not build: {name!r}")

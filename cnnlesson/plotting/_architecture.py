@@ -8,8 +8,8 @@ from matplotlib.patches import FancyBboxPatch
 from matplotlib.ticker import PercentFormatter
 
 from cnnlesson.plotting._base import (
-    _figure,
     describe,  # noqa: F401  (the docstring's example calls it)
+    titled_figure,
 )
 
 # Okabe-Ito colours, one per kind of layer; text on them stays black and readable.
@@ -80,7 +80,7 @@ def plot_architecture(layers, *, input_shape=None, title=None) -> Figure:
            + f". A bar beside each block shows its share of the {total:,} parameters: "
            f"{name} ({kind}) holds {shares[heaviest]:.1%} of them.")
     # Narrow, with large text: on a phone the figure is shown about 350 pixels wide.
-    fig = _figure((4.4, 0.62 * n + 1.2), title or f"The network: {total:,} parameters", alt)
+    fig = titled_figure((4.4, 0.62 * n + 1.2), title or f"The network: {total:,} parameters", alt)
     fig.get_layout_engine().set(wspace=0.0)
     ax_blocks, ax_share = fig.subplots(1, 2, width_ratios=[2.5, 1], sharey=True)
     ax_blocks.set_xlim(0, 1)

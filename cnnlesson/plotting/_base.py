@@ -50,7 +50,7 @@ def set_alt_text(fig: Figure, text: str) -> None:
     fig.cnnlesson_alt_text = " ".join(text.split())
 
 
-def _figure(figsize, title, alt):
+def titled_figure(figsize, title, alt):
     # Made through pyplot so that Jupyter shows it and sphinx-gallery's scraper collects it.
     fig = plt.figure(figsize=figsize, layout="constrained")
     if title:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from cnnlesson.plotting._base import OKABE_ITO, _figure
+from cnnlesson.plotting._base import OKABE_ITO, titled_figure
 
 _LINE_STYLES = [(OKABE_ITO["blue"], "o", "-"), (OKABE_ITO["vermillion"], "s", "--"),
                 (OKABE_ITO["sky"], "^", ":"), (OKABE_ITO["black"], "D", "-.")]
@@ -48,7 +48,7 @@ def plot_layer_costs(names: Sequence[str], parameters: Sequence[int],
     alt = (f"Paired horizontal bars for {len(names)} layers: {top_params} holds "
            f"{shares['parameters'].max():.1f}% of the parameters, {top_flops} "
            f"{shares['forward FLOPs'].max():.1f}% of the forward FLOPs.")
-    fig = _figure((6.4, 0.55 * len(names) + 1.6), title, alt)
+    fig = titled_figure((6.4, 0.55 * len(names) + 1.6), title, alt)
     ax = fig.add_subplot()
     rows = np.arange(len(names))
     height = 0.38
@@ -109,7 +109,7 @@ def plot_accuracy_against_time(curves: Mapping[str, Mapping[str, Sequence[float]
            f"network{'s' if len(curves) > 1 else ''}: " + "; ".join(finals) + ".")
     if goal is not None:
         alt += f" A dotted line marks {goal:.0%}."
-    fig = _figure((6.4, 4.2), title, alt)
+    fig = titled_figure((6.4, 4.2), title, alt)
     ax = fig.add_subplot()
     styles = _LINE_STYLES[:len(curves)]
     for (label, history), (colour, marker, style) in zip(curves.items(), styles, strict=True):

@@ -12,8 +12,8 @@ from matplotlib.figure import Figure
 from cnnlesson.plotting._base import (
     DIVERGING_CMAP,
     SEQUENTIAL_CMAP,
-    _figure,
     describe,  # noqa: F401  (the examples call it)
+    titled_figure,
 )
 
 
@@ -48,7 +48,7 @@ def plot_image(image, *, title=None, label=None) -> Figure:
     >>> len(fig.axes)
     1
     """
-    fig = _figure((3.2, 3.4), title, "")
+    fig = titled_figure((3.2, 3.4), title, "")
     img = _show_image(fig.add_subplot(), image)
     if label:
         fig.axes[0].set_title(label)
@@ -109,7 +109,7 @@ def plot_feature_maps(maps, *, columns=8, title=None, image=None, scale="grid") 
     alt = (f"Grid of {n} feature maps, each {h}x{w}, in {rows} rows of {columns}, bright where "
            f"the filter responds strongly ({'one shared' if scale == 'grid' else 'a per-map'} "
            "colour scale)" + (", next to the input image." if side else "."))
-    fig = _figure((1.15 * (columns + side) + 0.9 * (scale == "grid"), 1.2 * rows + 0.6),
+    fig = titled_figure((1.15 * (columns + side) + 0.9 * (scale == "grid"), 1.2 * rows + 0.6),
                   title or f"{n} feature maps, {h}x{w} each", alt)
     gs = fig.add_gridspec(rows, columns + side)
     if side:
@@ -169,7 +169,7 @@ def plot_kernels(kernel, *, title=None, per_channel=None, columns=8) -> Figure:
         rows = math.ceil(n / columns)
         alt = (f"{n} filters of size {kh}x{kw} drawn as colour images in {rows} rows of "
                f"{columns}, each stretched to its own range.")
-        fig = _figure((1.1 * columns, 1.2 * rows + 0.6), title, alt)
+        fig = titled_figure((1.1 * columns, 1.2 * rows + 0.6), title, alt)
         for i, ax in enumerate(_panels(fig, fig.add_gridspec(rows, columns), n, columns)):
             f = k[..., i] - k[..., i].min()
             ax.imshow(f / f.max() if f.max() > 0 else f + 0.5, interpolation="nearest")
@@ -182,7 +182,7 @@ def plot_kernels(kernel, *, title=None, per_channel=None, columns=8) -> Figure:
     alt = (f"Mosaic of {n} filters of size {kh}x{kw} (columns) by {c_in} input channels (rows), "
            "red for positive and blue for negative weights.")
     mh, mw = mosaic.shape
-    fig = _figure((min(12.0, 1.8 + 0.075 * mw), min(12.0, 1.4 + 0.075 * mh)), title, alt)
+    fig = titled_figure((min(12.0, 1.8 + 0.075 * mw), min(12.0, 1.4 + 0.075 * mh)), title, alt)
     ax = fig.add_subplot()
     im = ax.imshow(mosaic, cmap=matplotlib.colormaps[DIVERGING_CMAP].with_extremes(bad="0.6"),
                    norm=CenteredNorm(0.0, np.abs(k).max() or 1.0), interpolation="nearest")

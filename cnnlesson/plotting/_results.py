@@ -12,8 +12,8 @@ from cnnlesson.analysis._confusion import confusion_counts
 from cnnlesson.plotting._base import (
     MATRIX_CMAP,
     OKABE_ITO,
-    _figure,
     describe,  # noqa: F401  (the examples call it)
+    titled_figure,
 )
 
 
@@ -62,7 +62,7 @@ def plot_training_curves(history, *, title=None, val_label="test") -> Figure:
     final = " ".join(f"{history[a][-1]:.1%} on {'training' if s == 'train' else s} data,"
                      for s, (_, a) in series.items())
     alt = f"Loss and accuracy over {len(epochs)} epochs; final accuracy {final[:-1]}."
-    fig = _figure((9.0, 3.6), title or "Training curves", alt)
+    fig = titled_figure((9.0, 3.6), title or "Training curves", alt)
     ax_loss, ax_acc = fig.subplots(1, 2)
     styles = [dict(color=OKABE_ITO["blue"], marker="o"),
               dict(color=OKABE_ITO["vermillion"], marker="s", linestyle="--")]
@@ -116,7 +116,7 @@ def plot_confusion_matrix(y_true, y_pred, class_names, *, title=None, normalize=
     alt = (f"Confusion matrix of {k} classes over {counts.sum()} images, "
            f"{np.trace(counts) / counts.sum():.1%} correct; the most common confusion is "
            f"{class_names[t]} predicted as {class_names[p]} ({rates[t, p]:.0%}).")
-    fig = _figure((2.3 + 0.5 * k, 1.5 + 0.5 * k), title or "Confusion matrix", alt)
+    fig = titled_figure((2.3 + 0.5 * k, 1.5 + 0.5 * k), title or "Confusion matrix", alt)
     ax = fig.add_subplot()
     shown = rates if normalize else counts
     im = ax.imshow(shown, cmap=MATRIX_CMAP, vmin=0, vmax=1 if normalize else counts.max())
@@ -156,7 +156,7 @@ def plot_per_class_accuracy(y_true, y_pred, class_names, *, title=None) -> Figur
     overall, best, worst = np.trace(counts) / counts.sum(), int(acc.argmax()), int(acc.argmin())
     alt = (f"Accuracy per class for {k} classes: best {class_names[best]} ({acc[best]:.1%}), "
            f"worst {class_names[worst]} ({acc[worst]:.1%}), overall {overall:.1%}.")
-    fig = _figure((6.4, 1.2 + 0.38 * k), title or "Accuracy per class", alt)
+    fig = titled_figure((6.4, 1.2 + 0.38 * k), title or "Accuracy per class", alt)
     ax = fig.add_subplot()
     ax.barh(range(k), acc, color=OKABE_ITO["blue"], zorder=2)
     for y, a in enumerate(acc):  # the value inside the bar's end, or just outside if short
@@ -217,7 +217,8 @@ def plot_variant_comparison(rows: Sequence[Mapping], metric="test_accuracy", *, 
     fmt, label = ("{:.1%}" if percent else "{:.3g}"), ylabel or metric.replace("_", " ")
     alt = (f"Bar chart of {label} for {len(rows)} variants: "
            + ", ".join(f"{n} {fmt.format(m)}" for n, m in zip(names, means, strict=True)) + ".")
-    fig = _figure((1.6 + 1.1 * len(rows), 3.8), title or f"{label.capitalize()} by variant", alt)
+    fig = titled_figure((1.6 + 1.1 * len(rows), 3.8),
+                        title or f"{label.capitalize()} by variant", alt)
     ax = fig.add_subplot()
     x = np.arange(len(rows))
     err = np.array([[m - r.min(), r.max() - m] for m, r in zip(means, runs, strict=True)]).T

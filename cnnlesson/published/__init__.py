@@ -6,19 +6,19 @@ A docs build records every model its pages and examples train or load
 with an ``index.json`` of their SHA-256 digests and sizes, recipes and versions.
 :func:`import_models` (``python -m cnnlesson models import SOURCE``) adds a site's models to
 the training cache, checking every byte, every recipe and every architecture;
-:func:`use_site_models` lets the training functions fetch just the model they need, so a
-student's notebook loads the site's trained network instead of training it for an hour.
+:func:`use_site_models` names the site whose models the training functions fetch when
+the cache lacks one (:func:`site_fetcher`, the step :func:`cnnlesson.cache.load_or_train`
+tries before training), so a student's notebook loads the site's trained network
+instead of training it for an hour.
 """
 
-from cnnlesson.published._import import (
+from cnnlesson.published._fetch import (
     SOURCE_VARIABLE,
-    fetch_published,
-    find_imported,
-    import_models,
-    load_published,
     packaged_site,
+    site_fetcher,
     use_site_models,
 )
+from cnnlesson.published._import import import_models
 from cnnlesson.published._publish import (
     INDEX_FILE,
     USED_VARIABLE,
@@ -26,10 +26,10 @@ from cnnlesson.published._publish import (
     record_use,
     used_keys,
 )
-from cnnlesson.published._sources import ModelsSourceError, open_source
+from cnnlesson.published._sources import ModelsSourceError, UnreachableSourceError, open_source
 
 __all__ = [
-    "INDEX_FILE", "ModelsSourceError", "SOURCE_VARIABLE", "USED_VARIABLE", "fetch_published",
-    "find_imported", "import_models", "load_published", "open_source", "packaged_site",
-    "publish_models", "record_use", "use_site_models", "used_keys",
+    "INDEX_FILE", "ModelsSourceError", "SOURCE_VARIABLE", "USED_VARIABLE",
+    "UnreachableSourceError", "import_models", "open_source", "packaged_site",
+    "publish_models", "record_use", "site_fetcher", "use_site_models", "used_keys",
 ]

@@ -36,7 +36,8 @@ class Layout(NamedTuple):
     jupyter_cache: Path
     #: Each figure of the pages as SVG and PNG, under a name a reader can keep.
     figure_files: Path
-    #: The trained models the pages and examples loaded, one cache key a line.
+    #: The trained models each page and example loaded: a record (one cache key a line)
+    #: per document (``models_used.py``).
     models_used: Path
     #: The IPython profile of the notebook kernels (shared by the profiles' builds).
     kernel_profile: Path
@@ -67,6 +68,6 @@ def layout(profile: str) -> Layout:
     return Layout(
         root=root, html=root / "html", doctrees=root / "doctrees", site_extra=site_extra,
         downloads=site_extra / "downloads", jupyter_cache=root / ".jupyter_cache",
-        figure_files=root / "figure-files", models_used=root / "models-used.txt",
+        figure_files=root / "figure-files", models_used=root / "models-used",
         kernel_profile=BUILD / "ipython", pdf_stamp=root / "pdf-edition.sha256",
         backend_losses=root / "loss-by-backend")

@@ -26,7 +26,6 @@ the site; the roles ``{course-pack}`text``` and ``{wheel}`text``` link to them.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import zipfile
@@ -122,13 +121,14 @@ def exercise_numbers(app) -> dict:
     return numbers
 
 
-def _published_models(folder: Path) -> dict:
+def _published_models(app, folder: Path) -> dict:
     """Publish the models this build used into ``folder``; their total size in bytes."""
-    from cnnlesson.published import USED_VARIABLE, publish_models, used_keys
+    from cnnlesson.published import publish_models, used_keys
 
-    keys = used_keys(os.environ.get(USED_VARIABLE, ""))
+    records = app.config.cnnlesson_models_used
+    keys = used_keys(records) if records and Path(records).is_dir() else []
     if not keys:
-        raise ExtensionError(f"no trained model is logged in {USED_VARIABLE}: the pack's "
+        raise ExtensionError(f"no trained model is recorded in {records}: the pack's "
                              "notebooks would train every model; build with nox -s docs")
     publish_models(keys, folder)
     size = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
@@ -206,7 +206,7 @@ def _add_lessons(app, add, first_cell: str) -> None:
 def _add_models(app, add, published: Path, in_pack: bool) -> dict:
     """The models this build used, published into ``published`` and, ``in_pack``, added
     under ``models/``; what the README says of them."""
-    models = _published_models(published)
+    models = _published_models(app, published)
     models.update(profile=app.config.cnnlesson_profile_name, in_pack=in_pack)
     if in_pack:  # with the site's address, the notebooks fetch them from the site instead
         for path in sorted(published.rglob("*")):

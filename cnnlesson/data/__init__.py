@@ -16,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnlesson._batch_files import (
+from cnnlesson._checks import real_array
+from cnnlesson._web import library_reads_time_out
+from cnnlesson.data._batch_files import (
     CIFAR10_DIR_VARIABLE,
     TEST_BATCH,
     TRAIN_BATCHES,
@@ -24,7 +26,6 @@ from cnnlesson._batch_files import (
     check_split,
     read_batch,
 )
-from cnnlesson._checks import real_array
 
 __all__ = ["CIFAR10_CLASSES", "CIFAR10_DIR_VARIABLE", "DatasetError", "cifar10_source",
            "fingerprint", "load_cifar10", "local_cifar10_dir", "scale_images"]
@@ -110,7 +111,9 @@ def _load_official():
     import keras
 
     try:
-        return keras.datasets.cifar10.load_data()
+        # Keras downloads without a timeout of its own; a stalled server then gives up.
+        with library_reads_time_out():
+            return keras.datasets.cifar10.load_data()
     except Exception as error:
         raise DatasetError(
             f"CIFAR-10 could not be downloaded ({type(error).__name__}: {error}). "
