@@ -48,7 +48,7 @@ TORCH = "torch==2.13.0"
 #: store, load again; the same seed gives the same curves). tests/backends adds the
 #: comparison of the three. The rest, plain NumPy or files, runs on TensorFlow only.
 BACKEND_TESTS = ("cnnlesson/backends.py", "cnnlesson/loss_by_backend.py",
-                 "cnnlesson/_fitting.py", "cnnlesson/analysis", "cnnlesson/models",
+                 "cnnlesson/train", "cnnlesson/analysis", "cnnlesson/models",
                  "cnnlesson/extract.py", "cnnlesson/export", "tests/test_effective_field.py",
                  "tests/test_export.py", "tests/test_model.py",
                  "tests/test_train.py::test_miss_then_hit_gives_the_same_model_and_numbers",

@@ -106,3 +106,12 @@ def test_the_wheels_sources_name_each_licence_file_once(noxfile, tmp_path):
     assert noxfile.wheel_sources(tmp_path) == [
         "pyproject.toml", "README.md", "cnnlesson",
         "AUTHORS.md", "COPYING", "LICENCE.txt", "LICENSE", "NOTICE"]
+
+
+def test_the_backends_session_names_tests_that_exist(noxfile):
+    # pytest stops the whole session on one path it cannot find.
+    for name in noxfile.BACKEND_TESTS:
+        path, _, test = name.partition("::")
+        assert (noxfile.ROOT / path).exists(), f"nox -s backends names {path}, which is gone"
+        if test:
+            assert f"def {test}(" in (noxfile.ROOT / path).read_text(encoding="utf-8"), name
