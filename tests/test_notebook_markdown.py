@@ -111,3 +111,12 @@ def test_instructor_notes_are_left_out_and_a_pages_minutes_written_in(nm, links,
               "**Time:** {lesson-time}`teaching` of teaching.\n")
     assert text(nm.to_markdown(source, links)) == (
         f"**Time:** {times.minutes_text(teaching)} of teaching.")
+
+
+def test_a_target_above_a_paragraph_has_no_anchor_in_a_notebook(nm, links):
+    # Sphinx names such a label by itself: it has no heading for Jupyter to anchor.
+    links.labels["network-aside"] = ("network", "network-aside")
+    links.labels["design-aside"] = ("design", "design-aside")
+    source = "{ref}`this aside <network-aside>` and {ref}`that one <design-aside>`"
+    assert text(nm.to_markdown(source, links)) == (
+        "this aside and [that one](design.ipynb)")

@@ -81,6 +81,9 @@ class Links:
         if label not in self.labels:
             raise NotebookMarkdownError(f"{self.page}: no page has the label {label!r}")
         page, section = self.labels[label]
+        if section == label:  # a target above a paragraph, not a heading: no anchor in
+            # a notebook; on the same page the words alone, else the page
+            return (text or label) if page == self.page else self.to_page(page, text)
         return self.to_page(page, text or section, section)
 
 
