@@ -160,14 +160,13 @@ EOF
 done
 
 echo "== nothing trained: every model in the cache came from the pack"
-"$py" - "$CNNLESSON_CACHE_DIR" <<'EOF'
+"$py" - <<'EOF'
 import sys
-from pathlib import Path
 
-from cnnlesson.cache import ORIGIN_FILE, is_entry_name
+from cnnlesson.cache import cached_results
 
-entries = [p for p in Path(sys.argv[1]).iterdir() if is_entry_name(p.name)]
-trained = [p.name for p in entries if not (p / ORIGIN_FILE).is_file()]
+entries = cached_results()  # the cache CNNLESSON_CACHE_DIR names, as the notebooks left it
+trained = [entry["cache_key"] for entry in entries if not entry.get("imported_from")]
 print(f"{len(entries)} models loaded from the pack, {len(trained)} trained")
 sys.exit(f"FAIL: trained although the pack holds them: {trained}" if trained or not entries
          else 0)
