@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cnnlesson.wording import page_minutes
+from cnnlesson.page_time import page_minutes
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

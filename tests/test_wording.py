@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cnnlesson.page_time import page_minutes, training_time
 from cnnlesson.uncertainty import BEYOND_NOISE, INCONCLUSIVE, TOO_SHORT, accuracy_change
 from cnnlesson.wording import (
     against_reported,
@@ -16,9 +17,7 @@ from cnnlesson.wording import (
     count,
     describe_change,
     markdown_table,
-    page_minutes,
     points,
-    training_time,
 )
 
 fractions = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)

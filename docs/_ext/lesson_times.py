@@ -5,7 +5,7 @@ A lesson page declares its minutes as The Carpentries' lessons do, in its front 
     teaching: 25
     exercises: 20
 
-(:func:`cnnlesson.wording.page_minutes` reads them).  The role ``{lesson-time}`teaching```
+(:func:`cnnlesson.page_time.page_minutes` reads them).  The role ``{lesson-time}`teaching```
 (or ``exercises``, or ``total``) writes the page's own minutes into its box at the top;
 the directive ``{lesson-schedule}`` writes the whole route's schedule as a table, in the
 order of the home page's table of contents, with the total.  The home page's route and
@@ -25,7 +25,8 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from cnnlesson.wording import TIME_KEYS, count, page_minutes
+from cnnlesson.page_time import TIME_KEYS, page_minutes
+from cnnlesson.wording import count
 
 DOCS = Path(__file__).resolve().parents[1]
 PARTS = (*TIME_KEYS, "total")
