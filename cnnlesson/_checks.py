@@ -1,7 +1,9 @@
-"""Argument checks shared across the package: positive integers and padding modes."""
+"""Argument checks shared across the package (positive integers, finite numbers, padding
+modes), and the one-line form of an error message."""
 
 from __future__ import annotations
 
+import math
 import operator
 
 PADDINGS = ("valid", "same")
@@ -82,3 +84,18 @@ def flag(value, name):
     if isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b":
         return bool(value)
     raise ValueError(f"{name} must be True or False, got {described(value)}")
+
+
+def is_finite_number(value) -> bool:
+    """Whether ``value`` is a finite real number (not a bool, not NaN or infinite)."""
+    try:
+        return math.isfinite(value) and not isinstance(value, bool)
+    except TypeError:
+        return False
+
+
+def one_line(error: BaseException) -> str:
+    """The first line of an error's message: Keras and h5py explain over several."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    text = lines[0] if lines else type(error).__name__
+    return text if len(text) <= 200 else text[:199] + "…"

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import tempfile
 from pathlib import Path
@@ -27,6 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from cnnlesson import backends as _backends
+from cnnlesson.data import fingerprint
+from cnnlesson.files import write_whole
 
 #: The outputs compared: the tutorial's sigmoid, and the two repairs the lesson advises.
 OUTPUTS = ("sigmoid", "softmax", "logits")
@@ -192,29 +193,17 @@ def _versions(backends) -> dict:
             **{name: _backends.backend_version(name) for name in backends}}
 
 
-def _weights_digest(model) -> str:
-    digest = hashlib.sha256()
-    for array in model.get_weights():
-        digest.update(np.ascontiguousarray(array).tobytes())
-    return digest.hexdigest()
-
-
 def _remembered(results_dir, name, description, compute):
     """``compute()``, or its result kept in ``results_dir`` under a key of ``description``."""
     if results_dir is None:
         return compute()
-    folder = Path(results_dir)
     key = hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()[:20]
-    path = folder / f"{name}-{key}.json"
+    path = Path(results_dir) / f"{name}-{key}.json"
     if path.is_file():
         return json.loads(path.read_text(encoding="utf-8"))
     result = compute()
-    folder.mkdir(parents=True, exist_ok=True)
-    # Written whole, then renamed: a killed build leaves no half-written result.
-    handle, staging = tempfile.mkstemp(dir=folder, prefix=f".{name}-", suffix=".json")
-    with os.fdopen(handle, "w", encoding="utf-8") as file:
-        json.dump(result, file, indent=1)
-    os.replace(staging, path)
+    write_whole(path, lambda partial: partial.write_text(json.dumps(result, indent=1),
+                                                         "utf-8"))
     return result
 
 
@@ -250,9 +239,9 @@ def losses_on_backends(model, images, labels, *, backends=None, results_dir=None
     images = np.asarray(images, dtype="float32")
     labels = np.asarray(labels).reshape(-1)
     candidates = candidate_losses(logits_of(model, images), labels)
-    description = {"weights": _weights_digest(model), "batch": hashlib.sha256(
-        images.tobytes() + labels.astype(np.int64).tobytes()).hexdigest(),
-        "versions": _versions(chosen), "outputs": OUTPUTS}
+    description = {"weights": fingerprint(*model.get_weights()),
+                   "batch": fingerprint(images, labels.astype(np.int64)),
+                   "versions": _versions(chosen), "outputs": OUTPUTS}
 
     def measure():
         with tempfile.TemporaryDirectory() as folder:
@@ -292,8 +281,8 @@ def training_on_backends(*, epochs, batch_size, subset, seed=0, backends=None,
     chosen = _which(backends)
     start = build_lesson_model(compile=False, seed=seed)
     recipe = {"epochs": epochs, "batch_size": batch_size, "subset": subset, "seed": seed}
-    description = {"weights": _weights_digest(start), "recipe": recipe,
-                   "data": _data.fingerprint(*(array for split in _data.load_cifar10(
+    description = {"weights": fingerprint(*start.get_weights()), "recipe": recipe,
+                   "data": fingerprint(*(array for split in _data.load_cifar10(
                        subset=subset) for array in split)),
                    "training_code": TRAINING_CODE_VERSION, "versions": _versions(chosen)}
 

@@ -27,7 +27,7 @@ import math
 from typing import NamedTuple
 
 from cnnlesson import data
-from cnnlesson._checks import positive_int
+from cnnlesson._checks import is_finite_number, positive_int
 
 BEYOND_NOISE = "beyond the noise"
 """The verdict of a difference larger than two standard errors of the difference."""
@@ -73,21 +73,14 @@ def verdict(difference: float, standard_error: float, *, decisive: bool = True) 
     >>> verdict(0.02, 0.01)
     'inconclusive'
     """
-    if not _is_finite_number(difference):
+    if not is_finite_number(difference):
         raise ValueError(f"difference must be a finite number, got {difference!r}")
-    if not _is_finite_number(standard_error) or standard_error < 0:
+    if not is_finite_number(standard_error) or standard_error < 0:
         raise ValueError(f"standard_error must be a finite number of at least 0, "
                          f"got {standard_error!r}")
     if not decisive:
         return TOO_SHORT
     return BEYOND_NOISE if abs(difference) > 2 * standard_error else INCONCLUSIVE
-
-
-def _is_finite_number(value) -> bool:
-    try:
-        return math.isfinite(value) and not isinstance(value, bool)
-    except TypeError:
-        return False
 
 
 class Verdict(NamedTuple):
@@ -145,7 +138,7 @@ def standard_error(accuracy: float, n_test: int) -> float:
     >>> round(standard_error(0.5, 10_000), 4)
     0.005
     """
-    if not _is_finite_number(accuracy) or not 0.0 <= accuracy <= 1.0:
+    if not is_finite_number(accuracy) or not 0.0 <= accuracy <= 1.0:
         raise ValueError(f"accuracy must lie between 0 and 1, got {accuracy!r}")
     return math.sqrt(accuracy * (1.0 - accuracy) / positive_int(n_test, "n_test"))
 

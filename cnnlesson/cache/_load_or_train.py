@@ -153,7 +153,7 @@ def _load(entry: Path, model, recipe, rebuild, quiet=False):
     if not (entry.exists() or entry.is_symlink()):
         return model, None
     try:
-        result, _ = load_entry(entry, model, recipe)
+        result = load_entry(entry, model, recipe)
         return model, _loaded(entry, result)
     except Exception as error:  # any unusable entry is had again, never fatal
         return _unusable(entry, error, rebuild, quiet), None

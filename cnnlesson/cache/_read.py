@@ -88,9 +88,8 @@ def load_entry(entry: Path, model, recipe: dict | None = None):
 
     Returns
     -------
-    tuple
-        ``(result, origin)``: the stored result, and where an imported entry came from
-        (None for an entry trained here).
+    dict
+        The stored result.
 
     Raises
     ------
@@ -103,7 +102,7 @@ def load_entry(entry: Path, model, recipe: dict | None = None):
     """
     result = verify_entry(entry, recipe)
     load_weights_checked(model, entry / WEIGHTS_FILE)
-    return result, read_origin(entry)
+    return result
 
 
 def read_origin(entry: Path):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cnnlesson._checks import one_line
+
 
 def _twin(model):
     """An uncompiled copy of ``model``'s architecture: its weights without the optimizer's."""
@@ -40,6 +42,4 @@ def load_weights_checked(model, path: Path) -> None:
     try:
         load_model_weights(model, path)
     except Exception as error:  # h5py and Keras raise many kinds for a file that does not fit
-        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-        raise ValueError(f"the weights do not fit the network "
-                         f"({lines[0] if lines else type(error).__name__})") from None
+        raise ValueError(f"the weights do not fit the network ({one_line(error)})") from None

@@ -11,6 +11,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from cnnlesson._checks import one_line
 from cnnlesson.cache import MODEL_FILES, is_entry_name
 from cnnlesson.published._sources import ModelsSourceError, open_source
 
@@ -19,13 +20,6 @@ SOURCE_VARIABLE = "CNNLESSON_MODELS_FROM"
 #: Written into the wheel by a site build that knows its address (``--baseurl``).
 SITE_FILE = "site.json"
 WEIGHTS_NAME, RESULT_NAME = MODEL_FILES
-
-
-def one_line(error: BaseException) -> str:
-    """The first line of an error's message: Keras and h5py explain over several."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    text = lines[0] if lines else type(error).__name__
-    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def _is_digest(value) -> bool:

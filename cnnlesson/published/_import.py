@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from cnnlesson._checks import one_line
 from cnnlesson._web import checked_timeout, network_timeout
 from cnnlesson.cache import (
     CacheNotWritableError,
@@ -13,7 +14,7 @@ from cnnlesson.cache import (
     recipe_key,
 )
 from cnnlesson.models import builder_for_recipe
-from cnnlesson.published._fetch import RESULT_NAME, checked, download, one_line
+from cnnlesson.published._fetch import RESULT_NAME, checked, download
 from cnnlesson.published._sources import ModelsSourceError, open_source
 
 

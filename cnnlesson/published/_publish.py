@@ -182,7 +182,7 @@ def publish_models(keys, folder, *, report=None) -> dict:
         if model is not None:
             models.append(model)
     index = {"format": INDEX_FORMAT, "cnnlesson": about.version(), "models": models}
-    _write_whole(folder / INDEX_FILE, folder, lambda partial: partial.write_text(
+    write_whole(folder / INDEX_FILE, lambda partial: partial.write_text(
         json.dumps(index, indent=1, sort_keys=True), "utf-8"))
     # Only once the new index is in place: an earlier publication's models not wanted now.
     published = {model["cache_key"] for model in models}
@@ -216,8 +216,8 @@ def _publish_one(key, folder: Path, earlier: set, report):
         target.mkdir()
     write_mark(target)
     for name, (source, _) in files.items():
-        _write_whole(target / name, folder,
-                     lambda partial, source=source: shutil.copyfile(source, partial))
+        write_whole(target / name, lambda partial, source=source: shutil.copyfile(
+            source, partial), staging=folder)
     return {
         "cache_key": key, "recipe": result.get("recipe"),
         "recipe_key": result.get("recipe_key"), "training_code": result.get("training_code"),
@@ -226,9 +226,3 @@ def _publish_one(key, folder: Path, earlier: set, report):
         "files": {name: {"sha256": sha256, "size": (target / name).stat().st_size}
                   for name, (_, sha256) in files.items()},
     }
-
-
-def _write_whole(path: Path, folder: Path, write) -> None:
-    """Have ``write`` fill a file in ``folder``, then put it in ``path``'s place whole, so
-    that a reader never sees half a file (and a model's folder holds only its files)."""
-    write_whole(path, write, staging=folder)
