@@ -13,10 +13,10 @@ beside a reported one without a verdict (:func:`against_reported`).
 
 from __future__ import annotations
 
-import math
 import operator
 import re
 
+from cnnlesson._checks import is_finite_number
 from cnnlesson.uncertainty import BEYOND_NOISE, INCONCLUSIVE
 
 
@@ -179,11 +179,7 @@ def points(fraction, sign=True):
     ...
     ValueError: points needs a finite difference of accuracy, got nan
     """
-    try:
-        finite = math.isfinite(fraction) and not isinstance(fraction, bool)
-    except TypeError:
-        finite = False
-    if not finite:
+    if not is_finite_number(fraction):
         raise ValueError(f"points needs a finite difference of accuracy, got {fraction!r}")
     value = 100 * fraction
     text = f"{value:+.1f}" if sign else f"{abs(value):.1f}"
@@ -191,7 +187,10 @@ def points(fraction, sign=True):
 
 
 def times_fewer(number, reference):
-    """How many times fewer ``number`` is than ``reference``, to one decimal.
+    """How many times fewer ``number`` is than ``reference``.
+
+    One decimal below a hundred times, whole numbers from there ("402 times
+    fewer", not "402.0"): three figures are as many as a reader can use.
 
     The one wording of a network's size against another's, so that every page that
     states it states the same computed value.
@@ -211,11 +210,14 @@ def times_fewer(number, reference):
     --------
     >>> times_fewer(289_642, 4_210_090)
     '14.5 times fewer'
+    >>> times_fewer(10_474, 4_210_090)
+    '402 times fewer'
     """
     if not (0 < number < reference):
         raise ValueError(f"times_fewer needs 0 < number < reference, got {number!r} and "
                          f"{reference!r}")
-    return f"{reference / number:.1f} times fewer"
+    ratio = reference / number
+    return f"{ratio:.1f} times fewer" if ratio < 99.95 else f"{ratio:,.0f} times fewer"
 
 
 def describe_change(change):
