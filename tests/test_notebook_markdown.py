@@ -106,7 +106,8 @@ def test_what_a_notebook_cannot_carry_stops_the_build_with_the_reason(nm, links,
 def test_instructor_notes_are_left_out_and_a_pages_minutes_written_in(nm, links,
                                                                        docs_extension):
     times = docs_extension("lesson_times")
-    teaching = times.declared_minutes(times.DOCS / "network.md")["teaching"]
+    docs = docs_extension("build_layout").DOCS
+    teaching = times.declared_minutes(docs / "network.md")["teaching"]
     source = (":::{instructor-note} Teaching this page\nShow the table live.\n:::\n\n"
               "**Time:** {lesson-time}`teaching` of teaching.\n")
     assert text(nm.to_markdown(source, links)) == (

@@ -57,6 +57,23 @@ def test_what_is_computed_from_the_site_sources_is_the_builds_all_the_way_down(p
     assert plan.cells[2].kind == "hidden"
 
 
+def test_what_the_build_measured_in_its_own_environment_is_the_builds(page_code):
+    # A folder only the build names (os.environ[...]): the table and the values the text
+    # quotes from it are the build's, while what a later cell needs of the rest still runs.
+    cells = [("import os\nfolder = os.environ['BUILD_ONLY']\nmodel = train()\n"
+              "measured = measure(model, folder)\n", ["remove-cell"]),
+             ("Markdown(table(measured))\n", ["remove-input"]),
+             ("glue('loss', measured['loss'])\n", ["remove-cell"]),
+             ("print(model.name)\n", [])]
+    plan = page_code.plan(cells, {"loss"})
+    assert [cell.kind for cell in plan.cells] == ["hidden", "fixed", "none", "shown"]
+    assert plan.cells[0].source == "model = train()"
+    assert plan.computed == set()
+    # os.environ.get has an answer outside the build too: it runs.
+    plan = page_code.plan([("import os\nseed = os.environ.get('SEED', '0')\n", [])], set())
+    assert plan.cells[0].kind == "shown"
+
+
 def test_code_the_reader_sees_cannot_lean_on_the_builds_sources(page_code):
     cells = [("words = Path('page.md').read_text()\n", ["remove-cell"]),
              ("print(len(words))\n", [])]

@@ -9,7 +9,7 @@ the key apart from the learners' pages; the PDF edition prints it as its appendi
 from __future__ import annotations
 
 from docutils import nodes
-from lesson_parts import exercises, note_math
+from lesson_parts import exercises, note_math, page_section
 from lesson_times import route
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
@@ -44,12 +44,7 @@ def answer_key(env, builder, docname) -> list[nodes.Node]:
         found = exercises(env, page)
         if not found:
             continue
-        uri = builder.get_relative_uri(docname, page)
-        section = nodes.section(ids=[f"answers-{page.replace('_', '-')}"])
-        title = nodes.title()
-        title += nodes.Text(f"{number}. ")
-        title += nodes.reference("", env.titles[page].astext(), refuri=uri, internal=True)
-        section += title
+        section, uri = page_section(env, builder, docname, page, number, "answers")
         for exercise in found:
             link = nodes.reference("", "", *exercise.heading(),
                                    refuri=f"{uri}#{exercise.label}", internal=True)

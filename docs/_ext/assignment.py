@@ -40,6 +40,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from build_layout import DOCS
+
 #: The assignment's name: its notebooks are ``<NAME>.ipynb``.
 NAME = "cnnlesson-exercises"
 #: The tag of a page's cell that holds an exercise's tests.
@@ -75,7 +77,7 @@ nothing.
 """
 
 #: The README of the pack's ``assignment/`` folder.
-README = Path(__file__).resolve().parents[1] / "_templates" / "assignment-README.md"
+README = DOCS / "_templates" / "assignment-README.md"
 
 
 class AssignmentError(ValueError):

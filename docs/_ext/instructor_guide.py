@@ -34,7 +34,7 @@ from pathlib import Path
 import yaml
 from docutils import nodes
 from docutils.parsers.rst import directives
-from lesson_parts import borrow, exercises, key_points, note_math, objectives
+from lesson_parts import borrow, exercises, key_points, note_math, objectives, page_section
 from lesson_times import minutes_text, route
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
@@ -153,12 +153,7 @@ def _subsection(page, name, title, *children):
 
 def page_guide(env, builder, docname, number, page, minutes) -> nodes.section:
     doctree = env.get_doctree(page)
-    uri = builder.get_relative_uri(docname, page)
-    section = nodes.section(ids=[f"guide-{page.replace('_', '-')}"])
-    title = nodes.title()
-    title += nodes.Text(f"{number}. ")
-    title += nodes.reference("", env.titles[page].astext(), refuri=uri, internal=True)
-    section += title
+    section, uri = page_section(env, builder, docname, page, number, "guide")
     section += nodes.paragraph("", f"{minutes_text(minutes['teaching'])} of teaching, "
                                    f"{minutes_text(minutes['exercises'])} of exercises.")
     found = exercises(env, page)

@@ -21,6 +21,7 @@ import ast
 from pathlib import Path
 
 import nbformat
+from build_layout import DOCS
 from notebook_markdown import Glued, Links, NotebookMarkdownError, parser, to_markdown
 from page_code import PageCodeError, plan
 from sphinx.errors import ExtensionError
@@ -29,7 +30,7 @@ from sphinx.errors import ExtensionError
 #: among them: it is a program for the browser, which a notebook cannot run.
 LESSON_PAGES = ("index", "network", "feature_maps", "convolution_effects",
                 "convolution_channels", "design", "errata")
-TEMPLATES = Path(__file__).resolve().parent.parent / "_templates"
+TEMPLATES = DOCS / "_templates"
 SOLUTION = "**Solution** (open it when you have tried)"
 
 

@@ -1,5 +1,6 @@
 """Parts of a lesson page that the instructor's pages show again: the objectives of its
-box, its key points, its exercises and their solutions.
+box, its key points, its exercises and their solutions; and the numbered, linked section
+both instructor's pages (the guide and the answer key) give each lesson page.
 
 Each part is read from the page's doctree as Sphinx stored it (``env.get_doctree``), and
 copied with :func:`borrow`, so the instructor's guide and the answer key show the pages'
@@ -114,3 +115,15 @@ def note_math(env, docname, parts) -> None:
     decides that from what the page held when it was read)."""
     if has_math(parts):
         env.get_domain("math").data["has_equations"][docname] = True
+
+
+def page_section(env, builder, docname, page, number, id_prefix) -> tuple[nodes.section, str]:
+    """A section of ``docname`` about the lesson page ``page``: titled with its number on
+    the route and its title, linked to it; returns the section and the page's address."""
+    uri = builder.get_relative_uri(docname, page)
+    section = nodes.section(ids=[f"{id_prefix}-{page.replace('_', '-')}"])
+    title = nodes.title()
+    title += nodes.Text(f"{number}. ")
+    title += nodes.reference("", env.titles[page].astext(), refuri=uri, internal=True)
+    section += title
+    return section, uri

@@ -10,13 +10,12 @@ A lesson page declares its minutes as The Carpentries' lessons do, in its front 
 the directive ``{lesson-schedule}`` writes the whole route's schedule as a table, in the
 order of the home page's table of contents, with the total.  The home page's route and
 total read the same front matter, so the pages, the home page and the instructor's guide
-agree by construction.  :func:`plain_lesson_times` writes the role as words for the
-course pack's notebooks.
+agree by construction.  The course pack's notebooks write the role as words
+(``notebook_markdown.py``).
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from docutils import nodes
@@ -28,7 +27,6 @@ from sphinx.util.docutils import SphinxDirective
 from cnnlesson.page_time import TIME_KEYS, page_minutes
 from cnnlesson.wording import count
 
-DOCS = Path(__file__).resolve().parents[1]
 PARTS = (*TIME_KEYS, "total")
 logger = logging.getLogger(__name__)
 
@@ -88,15 +86,6 @@ def _role(name, rawtext, text, lineno, inliner, options=None, content=None):
             "'teaching: 25' and 'exercises: 15' (minutes) to it", line=lineno)
         return [inliner.problematic(rawtext, rawtext, message)], [message]
     return [nodes.Text(minutes_text(minutes[part]))], []
-
-
-def plain_lesson_times(text: str, docname: str) -> str:
-    """``text`` with every ``{lesson-time}`` role of page ``docname`` written as words,
-    for a notebook, which has no Sphinx to read the roles."""
-    minutes = declared_minutes(DOCS / f"{docname}.md")
-    if minutes is None:
-        return text
-    return re.sub(r"\{lesson-time\}`(\w+)`", lambda m: minutes_text(minutes[m[1]]), text)
 
 
 class schedule_placeholder(nodes.General, nodes.Element):

@@ -116,7 +116,8 @@ def _role(name: str, content: str, links: Links):
     if name == "math":
         return f"${content}$"
     if name == "lesson-time":  # the minutes the page's front matter declares
-        from lesson_times import DOCS, declared_minutes, minutes_text
+        from build_layout import DOCS
+        from lesson_times import declared_minutes, minutes_text
 
         return minutes_text(declared_minutes(DOCS / f"{links.page}.md")[content.strip()])
     if name == "pdf-edition":

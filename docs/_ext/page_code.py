@@ -10,9 +10,11 @@ A notebook of the page runs
 - of the build's cells, only the statements that compute a value the text quotes, or a
   name that a cell above needs: never a check (``assert``), nor what only a check uses.
 
-Code that reads the site's own sources (a page's ``.md`` file, for its reading time)
-cannot run beside a notebook: such a statement, and everything computed from it, is
-*fixed*: its values and outputs are the build's, which no run can contradict.
+Code that reads what only the build has cannot run beside a notebook: the site's own
+sources (a page's ``.md`` file, for its reading time) and the environment variables the
+build sets (``os.environ["..."]``, such as the folder of the measurements it keeps
+between builds). Such a statement, and everything computed from it, is *fixed*: its
+values and outputs are the build's, which no run can contradict.
 :func:`plan` decides all of it from the statements' names; nothing is run here.
 """
 
@@ -39,7 +41,7 @@ class Statement:
     binds: set[str]  # names it (re)binds
     changes: set[str]  # names of objects it may change (``x[k] = v``, ``x.append(v)``)
     glues: list[str]  # glue names it writes (patterns for f-strings)
-    reads_site: bool
+    reads_build: bool  # what only the build has: the site's sources, its environment
     is_glue_import: bool = False
     is_expression: bool = False  # a bare expression, which a notebook would display
     is_check: bool = False  # an ``assert``: the build's, never a notebook's
@@ -157,10 +159,13 @@ def _inner_checks(statement) -> list:
     return cuts
 
 
-def _reads_site(statement) -> bool:
+def _reads_build(statement) -> bool:
     texts = [n.value for n in ast.walk(statement)
              if isinstance(n, ast.Constant) and isinstance(n.value, str)]
-    return any(text.endswith(SITE_SOURCE_SUFFIXES) for text in texts)
+    # os.environ["NAME"] fails where the build did not set NAME; os.environ.get does not.
+    environment = any(isinstance(n, ast.Subscript) and ast.unparse(n.value) == "os.environ"
+                      for n in ast.walk(statement))
+    return environment or any(text.endswith(SITE_SOURCE_SUFFIXES) for text in texts)
 
 
 def _is_glue_import(statement) -> bool:
@@ -188,7 +193,7 @@ def statements(source: str) -> list[Statement]:
             binds.add(node.name)
         glues = [name for call in ast.walk(node) if (name := _glue_name(call))]
         found.append(Statement((first, node.end_lineno), uses, binds, _changes(effect), glues,
-                               _reads_site(node), _is_glue_import(node),
+                               _reads_build(node), _is_glue_import(node),
                                isinstance(node, ast.Expr), isinstance(node, ast.Assert),
                                [] if isinstance(node, ast.Assert) else _inner_checks(node)))
     return found
@@ -248,15 +253,16 @@ def plan(cells: list[tuple[str, list[str]]], quoted: set[str]) -> Plan:
     for number, (found, tags) in enumerate(parsed):
         if "narrow-only" in tags:
             continue
-        if "remove-input" in tags and any(s.reads_site or s.uses & fixed_names
+        if "remove-input" in tags and any(s.reads_build or s.uses & fixed_names
                                            for s in found):
             fixed_output.add(number)
         for index, statement in enumerate(found):
-            if statement.reads_site or statement.uses & fixed_names:
+            if statement.reads_build or statement.uses & fixed_names:
                 if not {"remove-cell", "remove-input"} & set(tags):
                     raise PageCodeError(
                         f"code the reader sees needs {sorted(statement.uses & fixed_names)}, "
-                        "which the build computes from the site's own sources")
+                        "which only the build can compute (from the site's sources or its "
+                        "environment)")
                 fixed.add((number, index))
                 fixed_names |= statement.binds | statement.changes
                 for glue in statement.glues:

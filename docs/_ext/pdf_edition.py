@@ -36,6 +36,8 @@ from sphinx.errors import ExtensionError
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
+from cnnlesson.files import write_whole
+
 logger = logging.getLogger(__name__)
 BROWSERS = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome",
             "google-chrome-stable")
@@ -149,8 +151,7 @@ def print_edition(app, exception):
         logger.info(f"PDF edition: printed {count} pages in {time.monotonic() - started:.0f} s")
     from pypdf import PdfReader
 
-    published.parent.mkdir(exist_ok=True)
-    shutil.copy2(kept, published)
+    write_whole(published, lambda partial: shutil.copyfile(kept, partial))
     add_to_pack(app, kept)
     logger.info(f"PDF edition: {published}, "
                 f"{len(PdfReader(kept).pages)} pages, {kept.stat().st_size / 1e6:.1f} MB")

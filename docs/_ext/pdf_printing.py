@@ -21,6 +21,8 @@ from pathlib import Path
 
 from sphinx.errors import ExtensionError
 
+from cnnlesson.files import write_whole
+
 #: Seconds a page may take to load and typeset before printing.
 PAGE_TIMEOUT = 120
 
@@ -200,8 +202,5 @@ def join(parts, target: Path, title: str) -> int:
     for name, path, _ in parts:
         writer.append(str(path), outline_item=name, import_outline=True)
     writer.add_metadata({"/Title": title, "/Author": "The cnnlesson authors"})
-    partial = target.with_name(target.name + ".part")
-    with partial.open("wb") as stream:
-        writer.write(stream)
-    partial.replace(target)  # whole or not at all
+    write_whole(target, lambda partial: writer.write(str(partial)))  # whole or not at all
     return len(writer.pages)
