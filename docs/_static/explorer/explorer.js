@@ -17,7 +17,7 @@ import { $, announce } from "./dom.js";
 import { explain } from "./explain.js";
 import { pixelsOf } from "./images.js";
 import { buildPicker, checkImage, onPhoto } from "./picker.js";
-import { renderPrediction, titleOf } from "./predictions.js";
+import { networkRadios, renderPrediction, titleOf } from "./predictions.js";
 import { state } from "./state.js";
 import { build, networkChanged, render } from "./views.js";
 
@@ -39,10 +39,6 @@ function chooseImage(index) {
 }
 
 // ---- the networks -------------------------------------------------------------------
-
-function networkRadios() {
-  return Array.from(document.querySelectorAll("input[name=cnx-network]"));
-}
 
 /** A promise of {manifest, net} for the network named key, downloaded once, when asked. */
 function loadNetwork(key) {

@@ -4,7 +4,8 @@ import { $, el, fmt } from "./dom.js";
 import { drawImage, labelOf, nameOf, pixelsOf, sourceOf } from "./images.js";
 import { state } from "./state.js";
 
-function networkRadios() {
+/** The page's radio buttons that choose the network. */
+export function networkRadios() {
   return Array.from(document.querySelectorAll("input[name=cnx-network]"));
 }
 
