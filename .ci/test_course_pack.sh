@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The course pack as a student meets it: unzipped in a folder outside the repository,
 # a fresh virtual environment, the pack's wheel installed (its dependencies from the
-# package index), then one example run as a script and as a notebook (nbclient), and the
-# lesson notebook of the network page, with the quick profile and the local CIFAR-10 copy
-# named by CNNLESSON_CIFAR10_DIR. Each must finish and draw its figures, with an empty
-# training cache: every model comes from the pack's models/ folder (a pack built without
-# a site address), none is trained. The notebooks' outputs hold no TensorFlow log line,
-# and every link in the lesson notebooks leads to a file of the pack (and a heading in it).
+# package index), then one example run as a script and as a notebook (nbclient), the
+# lesson notebook of the network page, and every lesson notebook on JAX, with the quick
+# profile and the local CIFAR-10 copy named by CNNLESSON_CIFAR10_DIR.
+# Each must finish and draw its figures, with an empty training cache: every model comes
+# from the pack's models/ folder (a pack built without a site address), none is trained.
+# The notebooks' outputs hold no TensorFlow log line, and every link in the lesson
+# notebooks leads to a file of the pack (and a heading in it).
 #
 # Usage: .ci/test_course_pack.sh SITE_DIR [EXAMPLE]
 set -euo pipefail
@@ -120,10 +121,14 @@ script_figures=$(find "$work/figures/script" -name '*.png' -size +1k | wc -l)
 echo "the script wrote $script_figures figures"
 [ "$script_figures" -gt 0 ] || { echo "FAIL: the script wrote no figure"; exit 1; }
 
-# The lesson notebook also on JAX, as the pack's README tells a student to choose it.
+# The lesson notebooks also on JAX, as the pack's README tells a student to choose it:
+# a page's code must not lean on TensorFlow, nor on anything only the build has.
 "$py" -m pip install --quiet jax
-for run in "tensorflow examples/$example.ipynb" "tensorflow lessons/network.ipynb" \
-           "jax lessons/network.ipynb"; do
+runs=("tensorflow examples/$example.ipynb" "tensorflow lessons/network.ipynb")
+for notebook in lessons/*.ipynb; do
+    runs+=("jax $notebook")
+done
+for run in "${runs[@]}"; do
 backend="${run%% *}" notebook="${run#* }"
 echo "== notebook: $notebook (KERAS_BACKEND=$backend)"
 KERAS_BACKEND="$backend" "$py" - "$notebook" "$work/figures/notebook" <<'EOF'
