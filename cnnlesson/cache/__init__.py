@@ -30,7 +30,6 @@ from cnnlesson.cache._store import CacheWarning
 
 __all__ = [
     "CACHE_DIR_VARIABLE", "CacheNotWritableError", "CacheWarning", "MODEL_FILES", "cache_dir",
-    "cache_key",
-    "cached_results", "is_entry_name", "library_versions", "load_or_train", "model_files",
-    "recipe_key", "record_loads",
+    "cache_key", "cached_results", "is_entry_name", "library_versions", "load_or_train",
+    "model_files", "recipe_key", "record_loads",
 ]
