@@ -7,8 +7,7 @@ comparative word is decided by the numbers as they are shown (:func:`comparison_
 a count reads right for one and for many (:func:`count`), one size stands against
 another in one wording (:func:`times_fewer`), a change of accuracy is
 described with the word of the lesson's one rule for verdicts
-(:func:`describe_change`, :func:`cnnlesson.uncertainty.verdict`), and a measured accuracy stands
-beside a reported one without a verdict (:func:`against_reported`).
+(:func:`describe_change`, :func:`cnnlesson.uncertainty.verdict`).
 """
 
 from __future__ import annotations
@@ -264,16 +263,3 @@ def describe_change(change):
                        "full training")
     return text + ", and this schedule is too short to decide in any case"
 
-
-def against_reported(measured, reported, who="the tutorial"):
-    """A measured accuracy beside a reported one, for a reader whose run may differ.
-
-    Nothing is judged: a student's own run, on other hardware or another schedule, prints
-    its number beside the one it is meant to be compared with.
-
-    Examples
-    --------
-    >>> against_reported(0.669, 0.70)
-    'this run: 66.9%; the tutorial reports about 70%'
-    """
-    return f"this run: {measured:.1%}; {who} reports about {reported:.0%}"

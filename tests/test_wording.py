@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from cnnlesson.page_time import page_minutes, training_time
 from cnnlesson.uncertainty import BEYOND_NOISE, INCONCLUSIVE, TOO_SHORT, accuracy_change
 from cnnlesson.wording import (
-    against_reported,
     comparison_word,
     count,
     describe_change,
@@ -98,10 +97,6 @@ def test_training_time_counts_each_model_once_and_names_the_cores():
 def test_training_time_needs_a_model():
     with pytest.raises(ValueError, match="needs the training results"):
         training_time([])
-
-
-def test_a_run_is_shown_beside_the_reported_number_without_a_verdict():
-    assert against_reported(0.669, 0.70) == "this run: 66.9%; the tutorial reports about 70%"
 
 
 def test_a_page_declares_its_minutes_in_its_front_matter():
