@@ -33,6 +33,7 @@ with all of them (which ``otter run`` grades without Docker).
 from __future__ import annotations
 
 import ast
+import itertools
 import json
 import re
 import shutil
@@ -41,17 +42,12 @@ import sys
 from pathlib import Path
 
 from build_layout import DOCS
+from notebook_markdown import directive, parser
 
 #: The assignment's name: its notebooks are ``<NAME>.ipynb``.
 NAME = "cnnlesson-exercises"
 #: The tag of a page's cell that holds an exercise's tests.
 TEST_TAG = "autograde"
-
-_EXERCISE = re.compile(r"^(`{3,}|:{3,})\{exercise\}[ \t]*([^\n]*)\n((?::[\w-]+:[^\n]*\n)*)"
-                       r"(.*?)^\1[ \t]*$", re.M | re.S)
-_SOLUTION = re.compile(r"^`{3,}\{solution-(start|end)\}[ \t]*(\S*).*?^`{3,}[ \t]*$\n?",
-                       re.M | re.S)
-_TITLE = re.compile(r"^# (.+)$", re.M)
 
 CONFIG = f"""\
 # ASSIGNMENT CONFIG
@@ -130,38 +126,61 @@ def split_tests(source: str, where: str) -> list[dict]:
     return tests
 
 
+def _directive_fences(source: str, md):
+    """The directives of a Markdown cell as myst-parser reads it, in order, each with the
+    text before it (after the previous one): (name, argument, options, body, text before);
+    last (None, "", {}, "", the text after the last)."""
+    lines, text = source.splitlines(keepends=True), []
+    for token in md.parse(source):
+        if token.level or not token.map:  # inside a block, or a block's closing token
+            continue
+        if token.type in ("fence", "colon_fence") and token.info.strip().startswith("{"):
+            yield (*directive(token), "".join(text).strip())
+            text = []
+        else:
+            text.append("".join(lines[slice(*token.map)]) + "\n")
+    yield None, "", {}, "", "".join(text).strip()
+
+
 def read_exercises(notebook: dict, page: str) -> list[dict]:
     """The exercises of an executed page, in order: label, title, text, the solution's
-    text and code, and its tests (:func:`split_tests`)."""
-    exercises, current = [], None
+    text and code, and its tests (:func:`split_tests`). The page's Markdown is read with
+    myst-parser's parser (``notebook_markdown.parser``), as the notebooks are written."""
+    exercises, current, md = [], None, parser()
     for cell in notebook["cells"]:
         source = _source(cell)
         if cell["cell_type"] == "markdown":
-            pieces = _SOLUTION.split(source)
-            # re.split with two groups: text, (start|end), label, text, ...
-            for index in range(0, len(pieces), 3):
-                text = pieces[index]
-                if current is None:
-                    for match in _EXERCISE.finditer(text):
-                        label = re.search(r"^:label:[ \t]*(\S+)", match[3], re.M)
-                        exercises.append({"label": label[1] if label else
-                                          f"{page}-{len(exercises) + 1}", "title": match[2],
-                                          "text": match[4].strip(), "prose": [], "code": [],
-                                          "tests": []})
-                elif text.strip():
-                    current["prose"].append(text.strip())
-                if index + 1 < len(pieces):
-                    if pieces[index + 1] == "start":
-                        matching = [e for e in exercises if e["label"] == pieces[index + 2]]
-                        current = matching[-1] if matching else exercises[-1]
-                    else:
-                        current = None
+            for name, argument, options, body, before in _directive_fences(source, md):
+                if current is not None and before:
+                    current["prose"].append(before)
+                if name == "exercise" and current is None:
+                    exercises.append({"label": options.get("label") or
+                                      f"{page}-{len(exercises) + 1}", "title": argument,
+                                      "text": body.strip(), "prose": [], "code": [],
+                                      "tests": []})
+                elif name == "solution-start":
+                    matching = [e for e in exercises if e["label"] == argument]
+                    current = matching[-1] if matching else exercises[-1]
+                elif name == "solution-end":
+                    current = None
         elif current is not None and cell["cell_type"] == "code":
             if TEST_TAG in cell.get("metadata", {}).get("tags", []):
                 current["tests"] += split_tests(source, f"{page}: {current['label']}")
             else:
                 current["code"].append(source.strip())
     return exercises
+
+
+def page_title(notebook: dict, page: str) -> str:
+    """The page's title: its first heading of level one, as written (else ``page``)."""
+    md = parser()
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "markdown":
+            tokens = md.parse(_source(cell))
+            for opening, inline in itertools.pairwise(tokens):
+                if opening.type == "heading_open" and opening.tag == "h1":
+                    return inline.content
+    return page
 
 
 def question_name(label: str) -> str:
@@ -225,8 +244,7 @@ def master_notebook(pages: list[tuple[str, dict]], first_cell: str,
         def markdown(text, page=page):
             return to_markdown(text, page)
 
-        title = next((m[1] for c in notebook["cells"] if c["cell_type"] == "markdown"
-                      for m in [_TITLE.search(_source(c))] if m), page)
+        title = page_title(notebook, page)
         cells.append(_cell("markdown", f"## {markdown(title)}"))
         for exercise in exercises:
             names += [question_name(exercise["label"])] if exercise["tests"] else []

@@ -135,7 +135,7 @@ def _role(name: str, content: str, links: Links):
     raise NotebookMarkdownError(f"{links.page}: the role {{{name}}} has no notebook form")
 
 
-def _directive(token):
+def directive(token):
     """(name, argument, options, body) of a directive's fence."""
     name, _, argument = token.info.strip()[1:].partition("}")
     lines = token.content.splitlines()
@@ -301,7 +301,7 @@ def to_markdown(text: str, links: Links, md=None) -> list:
 
 
 def _directive_items(token, links: Links, md) -> list:
-    name, argument, options, body = _directive(token)
+    name, argument, options, body = directive(token)
     if name in ("solution-start", "solution-end"):
         return [name]
     if name in LEFT_OUT:
