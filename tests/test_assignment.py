@@ -81,18 +81,18 @@ def test_an_exercise_brings_its_solution_and_tests(assignment):
 
 
 def test_the_pages_markdown_is_read_by_the_parser_not_by_its_lines(assignment):
-    # A directive or a heading shown inside a code block is text, as Sphinx reads it.
-    cells = [("markdown", "`````markdown\n# Not the title\n\n```{exercise} Not one\n"
-                          ":label: ex-shown\n\nShown.\n```\n`````\n\n# The title\n\n"
+    # A directive shown inside a code block is text, as Sphinx reads it.
+    cells = [("markdown", "`````markdown\n```{exercise} Not one\n"
+                          ":label: ex-shown\n\nShown.\n```\n`````\n\n"
                           "```{exercise} Real\n:label: ex-real\n\nAsked.\n```\n", [])]
     found = assignment.read_exercises(notebook(cells), "page")
     assert [(e["label"], e["text"]) for e in found] == [("ex-real", "Asked.")]
-    assert assignment.page_title(notebook(cells), "page") == "The title"
 
 
 def test_the_master_notebook_has_otters_blocks(assignment):
     master = assignment.master_notebook([("page", notebook())], "import cnnlesson",
-                                        lambda text, page: text.replace("{ref}", ""))
+                                        lambda text, page: text.replace("{ref}", ""),
+                                        {"page": "A page"})
     cells = [(c["cell_type"], c["source"]) for c in master["cells"]]
     assert cells[0][1].startswith("# ASSIGNMENT CONFIG\nname: cnnlesson-exercises")
     assert "ok_format: false" in cells[0][1]   # tests are functions, not doctests

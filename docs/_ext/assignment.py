@@ -33,7 +33,6 @@ with all of them (which ``otter run`` grades without Docker).
 from __future__ import annotations
 
 import ast
-import itertools
 import json
 import re
 import shutil
@@ -171,18 +170,6 @@ def read_exercises(notebook: dict, page: str) -> list[dict]:
     return exercises
 
 
-def page_title(notebook: dict, page: str) -> str:
-    """The page's title: its first heading of level one, as written (else ``page``)."""
-    md = parser()
-    for cell in notebook["cells"]:
-        if cell["cell_type"] == "markdown":
-            tokens = md.parse(_source(cell))
-            for opening, inline in itertools.pairwise(tokens):
-                if opening.type == "heading_open" and opening.tag == "h1":
-                    return inline.content
-    return page
-
-
 def question_name(label: str) -> str:
     """otter's name of the question of an exercise: its label without ``ex-``."""
     return label.removeprefix("ex-")
@@ -229,10 +216,11 @@ def question_cells(exercise: dict, to_markdown) -> list[dict]:
 
 
 def master_notebook(pages: list[tuple[str, dict]], first_cell: str,
-                    to_markdown=lambda text, page: text) -> dict:
+                    to_markdown=lambda text, page: text, titles=None) -> dict:
     """otter's master notebook of the exercises of ``pages`` (name, executed notebook),
     as nbformat's JSON: the assignment's configuration, an introduction, ``first_cell``
-    (which installs cnnlesson), then each page's exercises under its title.
+    (which installs cnnlesson), then each page's exercises under its title (``titles``,
+    the pages' titles as Sphinx read them; else the page's name).
     ``to_markdown(text, page)`` turns a page's MyST into plain Markdown."""
     cells = [_cell("raw", CONFIG), _cell("markdown", INTRO), _cell("code", first_cell)]
     names = []
@@ -244,8 +232,7 @@ def master_notebook(pages: list[tuple[str, dict]], first_cell: str,
         def markdown(text, page=page):
             return to_markdown(text, page)
 
-        title = page_title(notebook, page)
-        cells.append(_cell("markdown", f"## {markdown(title)}"))
+        cells.append(_cell("markdown", f"## {(titles or {}).get(page, page)}"))
         for exercise in exercises:
             names += [question_name(exercise["label"])] if exercise["tests"] else []
             cells += question_cells(exercise, markdown)
@@ -303,7 +290,8 @@ def add_assignment(app, add) -> None:
         plain[page] = (executed, links(app, page, numbers))
     try:
         master = master_notebook(pages, install_cell(config.version, config.html_baseurl or None),
-                                 lambda text, page: written_in(text, *plain[page], md))
+                                 lambda text, page: written_in(text, *plain[page], md),
+                                 {page: app.env.titles[page].astext() for page, _ in pages})
         with tempfile.TemporaryDirectory() as work:
             made = otter_assign(master, Path(work))
             for name, data in {f"{NAME}.ipynb": made["student"].read_bytes(),
